@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { NEVER_ABORTED, raceAbort } from './abort.js';
+import { RunContext, type RunState } from './context.js';
+import type { RunJournal } from './journal.js';
+import { defaultLogger, pinoSink } from './logger.js';
+import { parseOptions } from './options.js';
+import { callbackSink, type EventSink } from './sink.js';
+import type { ContextMemory, Step, StepEvent } from './types.js';
+
+export interface RunOptions {
+  /** Aborting it rejects the run promptly with the signal's reason, wherever the run is waiting. */
+  signal?: AbortSignal;
+  /** Defaults to a random UUID. Re-use a runId with a journal to resume a crashed run. */
+  runId?: string;
+  /** pino logger for this run; default: JSON on stderr at FIREBREAK_LOG_LEVEL (default warn). */
+  logger?: Logger;
+  /** Sees every event of the run (start, end, error, retry, breaker, custom). */
+  onEvent?: (event: StepEvent) => void;
+  /** More consumers of the event stream (OpenTelemetry, Prometheus, an incident timeline). */
+  sinks?: readonly EventSink[];
+  /** Records completed steps so a re-run with the same runId resumes instead of repeating work. */
+  journal?: RunJournal;
+  /** Exposed to steps as `ctx.memory`. */
+  memory?: ContextMemory;
+  /** Path prefix for the root step (default: none; the root step's name is the first segment). */
+  basePath?: string;
+}
+
+const runOptionsSchema = z.object({
+  signal: z.instanceof(AbortSignal).optional(),
+  runId: z.string().min(1).max(200).optional(),
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', 'expected a pino logger').optional(),
+  onEvent: z.custom<(e: StepEvent) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  sinks: z.array(z.custom<EventSink>((v) => typeof v === 'object' && v !== null && typeof (v as EventSink).handle === 'function', 'expected an EventSink')).optional(),
+  journal: z.custom<RunJournal>((v) => typeof v === 'object' && v !== null && typeof (v as RunJournal).lookup === 'function', 'expected a RunJournal').optional(),
+  memory: z.custom<ContextMemory>((v) => typeof v === 'object' && v !== null, 'expected a memory store').optional(),
+  basePath: z.string().optional(),
+}).strict();
+
+/**
+ * Runs a step (usually a whole workflow) to completion.
+ *
+ * When to use: the entry point for every workflow, from a script, the CLI, the MCP server or a test.
+ * What it does: creates the run's context and its one event stream (pino + `onEvent` + any sinks), consults
+ * the journal when given, and settles with the root step's output.
+ * Gotchas: aborting `signal` rejects at once even if a user step ignores its signal — that step's work is
+ * then abandoned, not stopped; write steps that honour `ctx.signal`.
+ *
+ * @example
+ * const double = step('double', (n: number) => n * 2);
+ * await run(sequence(double, double), 3); // 12
+ */
+export async function run<I, O>(root: Step<I, O>, input: I, opts: RunOptions = {}): Promise<O> {
+  // Validation is skipped for the common no-options call so a tiny run stays cheap.
+  for (const _ in opts) {
+    parseOptions('run', runOptionsSchema, opts);
+    break;
+  }
+  const logger = opts.logger ?? defaultLogger();
+  const sinks: EventSink[] = [pinoSink(logger)];
+  if (opts.onEvent) sinks.push(callbackSink(opts.onEvent));
+  if (opts.sinks) sinks.push(...opts.sinks);
+  const state: RunState = {
+    runId: opts.runId ?? randomUUID(),
+    logger,
+    sinks,
+    lifecycle: sinks.some((s) => s.lifecycle),
+    journal: opts.journal,
+    memory: opts.memory,
+  };
+  const signal = opts.signal ?? NEVER_ABORTED;
+  const ctx = new RunContext(state, opts.basePath ?? '', signal, 1);
+  if (state.journal) await state.journal.begin(state.runId, root);
+  try {
+    const output = await raceAbort(ctx.run(root, input), signal);
+    await state.journal?.finish?.(state.runId, { ok: true });
+    return output;
+  } catch (err) {
+    await state.journal?.finish?.(state.runId, { ok: false, error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}

@@ -1,0 +1,2 @@
+// Test helpers for firebreak users: import from 'firebreak/testing'.
+export {};
