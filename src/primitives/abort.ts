@@ -24,10 +24,11 @@ export function sleep(ms: number, signal: AbortSignal = NEVER_ABORTED): Promise<
       clearTimeout(timer);
       reject(abortReason(signal));
     };
+    // setTimeout turns delays above 2^31-1 ms into 1 ms; cap instead (24.8 days is "forever" for a retry).
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, 2_147_483_647));
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -28,6 +28,11 @@ export class RunContext implements Context {
     readonly path: string,
     readonly signal: AbortSignal,
     readonly attempt: number,
+    /**
+     * True for the context of a transparent wrapper that was given an attempt (retry(timeout(s))): the
+     * first non-transparent step below it inherits `attempt` instead of starting at 1.
+     */
+    readonly inheritsAttempt = false,
   ) {}
 
   get runId(): string {
@@ -73,16 +78,44 @@ export function invoke<I, O>(parent: RunContext, step: Step<I, O>, input: I, opt
   const signal = opts?.signal ?? parent.signal;
   if (signal.aborted) return Promise.reject(abortReason(signal));
   if (step.transparent) {
-    const ctx = opts ? new RunContext(parent.state, parent.path, signal, opts.attempt ?? parent.attempt) : parent;
-    return step.run(input, ctx);
+    if (opts === undefined) return step.run(input, parent);
+    // A segment on a transparent step (a parallel branch key on a retry or sequence) still names a place in
+    // the path, so its children stay distinct from other branches'.
+    const path = opts.segment === undefined ? parent.path : joinPath(parent.path, opts.segment);
+    const inherits = opts.attempt !== undefined || parent.inheritsAttempt;
+    return step.run(input, new RunContext(parent.state, path, signal, opts.attempt ?? parent.attempt, inherits));
   }
-  const segment = opts?.segment ?? step.name;
-  const path = parent.path === '' ? segment : parent.path + '/' + segment;
-  const ctx = new RunContext(parent.state, path, signal, opts?.attempt ?? 1);
+  const path = joinPath(parent.path, opts?.segment ?? step.name);
+  const attempt = opts?.attempt ?? (parent.inheritsAttempt ? parent.attempt : 1);
+  const ctx = new RunContext(parent.state, path, signal, attempt);
   const state = parent.state;
   if (state.journal !== undefined && step.durable !== false) return invokeJournaled(state.journal, step, input, ctx);
   if (!state.lifecycle) return runWithErrorEvent(step, input, ctx);
   return runObserved(step, input, ctx);
+}
+
+/** `parent/segment`, or `segment` at the root. */
+export function joinPath(parent: string, segment: string): string {
+  return parent === '' ? segment : parent + '/' + segment;
+}
+
+/**
+ * The step a wrapper ultimately runs, and its path, when started with `ctx.run(child, input)` from a context
+ * at `parentPath`: transparent single-child wrappers (timeout, circuitBreaker, …) are looked through, so a
+ * retry event names `query`, not `circuitBreaker(query)`.
+ */
+export function visibleTarget(parentPath: string, child: Step<never, unknown>): { name: string; path: string } {
+  let s: Step<never, unknown> = child;
+  while (s.transparent && s.children?.length === 1) s = s.children[0]!;
+  return { name: s.name, path: s.transparent ? parentPath : joinPath(parentPath, s.name) };
+}
+
+/**
+ * Publishes a primitive's event (retry, breaker) into the run's one event stream. A context not made by the
+ * runner (a hand-built test double) has no stream, and the event is dropped.
+ */
+export function publishEvent(ctx: Context, event: StepEvent): void {
+  if (ctx instanceof RunContext) ctx.publish(event);
 }
 
 function runWithErrorEvent<I, O>(step: Step<I, O>, input: I, ctx: RunContext): Promise<O> {

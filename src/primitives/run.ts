@@ -52,33 +52,51 @@ const runOptionsSchema = z.object({
  * const double = step('double', (n: number) => n * 2);
  * await run(sequence(double, double), 3); // 12
  */
-export async function run<I, O>(root: Step<I, O>, input: I, opts: RunOptions = {}): Promise<O> {
-  // Validation is skipped for the common no-options call so a tiny run stays cheap.
-  for (const _ in opts) {
-    parseOptions('run', runOptionsSchema, opts);
-    break;
-  }
-  const logger = opts.logger ?? defaultLogger();
-  const sinks: EventSink[] = [pinoSink(logger)];
-  if (opts.onEvent) sinks.push(callbackSink(opts.onEvent));
-  if (opts.sinks) sinks.push(...opts.sinks);
-  const state: RunState = {
-    runId: opts.runId ?? randomUUID(),
-    logger,
-    sinks,
-    lifecycle: sinks.some((s) => s.lifecycle),
-    journal: opts.journal,
-    memory: opts.memory,
-  };
-  const signal = opts.signal ?? NEVER_ABORTED;
-  const ctx = new RunContext(state, opts.basePath ?? '', signal, 1);
-  if (state.journal) await state.journal.begin(state.runId, root);
+export function run<I, O>(root: Step<I, O>, input: I, opts: RunOptions = {}): Promise<O> {
+  let ctx: RunContext;
   try {
-    const output = await raceAbort(ctx.run(root, input), signal);
-    await state.journal?.finish?.(state.runId, { ok: true });
+    // Validation is skipped for the common no-options call so a tiny run stays cheap.
+    for (const _ in opts) {
+      parseOptions('run', runOptionsSchema, opts);
+      break;
+    }
+    const logger = opts.logger ?? defaultLogger();
+    const sinks: EventSink[] = [pinoSink(logger)];
+    if (opts.onEvent) sinks.push(callbackSink(opts.onEvent));
+    if (opts.sinks) sinks.push(...opts.sinks);
+    const state: RunState = {
+      runId: opts.runId ?? randomUUID(),
+      logger,
+      sinks,
+      lifecycle: sinks.some((s) => s.lifecycle),
+      journal: opts.journal,
+      memory: opts.memory,
+    };
+    ctx = new RunContext(state, opts.basePath ?? '', opts.signal ?? NEVER_ABORTED, 1);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (ctx.state.journal) return runJournaled(ctx, ctx.state.journal, root, input);
+  // Hot path: no journal to consult, so no async frame of its own — the root step's promise is the run's
+  // (raced against the signal, which is free when there is none).
+  let output: Promise<O>;
+  try {
+    output = ctx.run(root, input);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return raceAbort(output, ctx.signal);
+}
+
+async function runJournaled<I, O>(ctx: RunContext, journal: RunJournal, root: Step<I, O>, input: I): Promise<O> {
+  const runId = ctx.state.runId;
+  await journal.begin(runId, root);
+  try {
+    const output = await raceAbort(ctx.run(root, input), ctx.signal);
+    await journal.finish?.(runId, { ok: true });
     return output;
   } catch (err) {
-    await state.journal?.finish?.(state.runId, { ok: false, error: err instanceof Error ? err.message : String(err) });
+    await journal.finish?.(runId, { ok: false, error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
 }
