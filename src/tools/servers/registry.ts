@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from 'pino';
 import { githubBuiltin } from './github/index.js';
+import { grafanaBuiltin } from './grafana/index.js';
 import { createSandboxServer, openSandbox, parseSandboxArgs, SANDBOX_USAGE, SandboxConfigError } from './sandbox/index.js';
 
 /** Bad command-line options for a built-in server; `firebreak tools` prints it with the usage and exits 2. */
@@ -53,4 +54,5 @@ const sandbox: BuiltinServer = {
 export const builtinServers: Readonly<Record<string, BuiltinServer>> = {
   sandbox,
   github: githubBuiltin(ServerOptionsError),
+  grafana: grafanaBuiltin(ServerOptionsError),
 };

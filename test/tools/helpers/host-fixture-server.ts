@@ -1,5 +1,6 @@
 // A small MCP server for the tool host's tests: run directly with node (stdio), or created in-process
 // (in-memory / HTTP). Only erasable TypeScript, so Node 22 runs it without a build step.
+import { existsSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
@@ -90,8 +91,10 @@ export function createFixtureServer(state: FixtureState = newFixtureState(), ext
 }
 
 async function main(): Promise<void> {
-  if (process.env.FIXTURE_FAIL_START) {
-    process.stderr.write(`fixture: refusing to start: ${process.env.FIXTURE_FAIL_START}\n`);
+  const flag = process.env.FIXTURE_FAIL_IF_EXISTS;
+  const reason = process.env.FIXTURE_FAIL_START ?? (flag && existsSync(flag) ? `${flag} exists` : undefined);
+  if (reason) {
+    process.stderr.write(`fixture: refusing to start: ${reason}\n`);
     process.exit(2);
   }
   const server = createFixtureServer();
