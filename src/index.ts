@@ -10,3 +10,4 @@ export { createGithubServer, type GithubServerOptions } from './tools/servers/gi
 export { createSandboxServer, openSandbox, type SandboxOptions, type RunResult as SandboxRunResult } from './tools/servers/sandbox/index.js';
 export { serveStdio, serveHttp } from './tools/servers/serve.js';
 export { redactText, redactJson, REDACTED } from './security/redact.js';
+export * from './runners/index.js';
