@@ -11,3 +11,4 @@ export { createSandboxServer, openSandbox, type SandboxOptions, type RunResult a
 export { serveStdio, serveHttp } from './tools/servers/serve.js';
 export { redactText, redactJson, REDACTED } from './security/redact.js';
 export * from './runners/index.js';
+export * from './drills/index.js';

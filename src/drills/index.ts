@@ -1,0 +1,17 @@
+export { runDrill, type RunDrillOptions } from './runner.js';
+export { runDrills, type RunDrillsOptions, type DrillRunSummary } from './run-many.js';
+export type { DrillLab, Responder, ResponderLab, ResponderService, StartDrillLab, StartDrillLabOptions } from './lab-port.js';
+export { scoreDrill, type DrillObservation } from './score.js';
+export { buildDrillResult, type DrillFacts } from './result.js';
+export { extractDiagnosis, categoryMatches, componentMatches } from './diagnosis.js';
+export { blindAlert, findLeaks, leakTerms, type LeakTerms } from './blind.js';
+export { planFromScenario } from './plan.js';
+export { loadScenario, loadScenarioFile, listScenarios, parseScenario, ScenarioError, ScenarioNotFoundError, ROOT_CAUSE_CATEGORIES, type Scenario, type ScenarioSummary } from './scenario.js';
+export { parseModelChoice, modelChoiceLabel, DEFAULT_ANTHROPIC_MODEL, type ModelChoice } from './model-choice.js';
+export { defaultResponder, defaultPostmortem } from './responder.js';
+export { recoveryStart } from './recovery.js';
+export type { DrillProgress } from './phases.js';
+export { DrillPhaseTimeoutError, DrillPhaseError, ResponderUnavailableError, DrillInputError } from './errors.js';
+export * from './report/index.js';
+export type * from './types.js';
+export { DRILL_PHASES } from './types.js';

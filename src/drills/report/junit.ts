@@ -1,0 +1,37 @@
+import type { DrillResult } from '../types.js';
+import { esc, formatDuration, xmlSafe } from './escape.js';
+
+const seconds = (r: DrillResult): string => ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(3);
+const x = (text: string): string => esc(xmlSafe(text));
+
+/**
+ * JUnit XML for a whole drill run: one <testcase> per drill, a <failure> with the headline reason as its
+ * message and every reason plus the score in its body, and an <error> for a cancelled drill (it did not
+ * fail, it did not finish). CI systems (GitHub Actions test reporters, GitLab, Jenkins) read this shape.
+ */
+export function renderJunit(results: readonly DrillResult[], suiteName = 'firebreak drills'): string {
+  const failures = results.filter((r) => !r.passed && !r.cancelled).length;
+  const errors = results.filter((r) => r.cancelled).length;
+  const total = results.reduce((sum, r) => sum + Number(seconds(r)), 0).toFixed(3);
+  const timestamp = results[0]?.startedAt ?? new Date().toISOString();
+  const cases = results.map((r) => {
+    const s = r.score;
+    const summary = `model: ${r.model}; detected=${s.detected} localized=${s.localized} rootCause=${s.rootCause} mitigated=${s.mitigated} withinLimits=${s.withinLimits}; TTD ${formatDuration(s.ttdMs)}, TTM ${formatDuration(s.ttmMs)}; ${s.toolCalls} tool calls, ${s.tokens.total} tokens`;
+    const head = `    <testcase classname="firebreak.drills" name="${x(r.scenario)}" time="${seconds(r)}">`;
+    const out = `      <system-out>${x(summary)}</system-out>`;
+    if (r.passed) return `${head}\n${out}\n    </testcase>`;
+    const tag = r.cancelled ? 'error' : 'failure';
+    const type = r.cancelled ? 'DrillCancelled' : 'DrillFailed';
+    const body = [...s.reasons, summary].join('\n');
+    return `${head}\n      <${tag} message="${x(r.reason ?? 'drill failed')}" type="${type}">${x(body)}</${tag}>\n${out}\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${x(suiteName)}" tests="${results.length}" failures="${failures}" errors="${errors}" time="${total}">`,
+    `  <testsuite name="${x(suiteName)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="0" time="${total}" timestamp="${x(timestamp)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
