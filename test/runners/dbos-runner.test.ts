@@ -159,10 +159,13 @@ describe.skipIf(!available)('DBOS runner with an in-process worker', () => {
     for (let i = 0; i < 20; i++) p2.push(await runner.enqueue('job', `p2-${i}`, { priority: 'p2' }));
     const p0 = await runner.enqueue('job', 'p0', { priority: 'p0' });
     expect(await runner.depth('prio')).toEqual({ waiting: 21, running: 2 });
+    // Free ONE slot: whatever the queue starts next must be the p0. (Freeing both at once would let p0 and
+    // p2-0 be dequeued in the same poll, and their start order would then be a race.)
     g1.open();
+    await waitFor('a queued job started', async () => started.length >= 1);
+    expect(started[0]).toBe('p0');
     g2.open();
     await Promise.all([...blockers, ...p2, p0].map((h) => h.result({ timeoutMs: 30_000 })));
-    expect(started[0]).toBe('p0');
     const p0Status = await p0.status();
     const p2Starts = await Promise.all(p2.map(async (h) => (await h.status()).startedAt as number));
     expect(p0Status.priority).toBe('p0');
