@@ -12,3 +12,4 @@ export { serveStdio, serveHttp } from './tools/servers/serve.js';
 export { redactText, redactJson, REDACTED } from './security/redact.js';
 export * from './runners/index.js';
 export * from './drills/index.js';
+export * from './memory/index.js';

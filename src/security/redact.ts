@@ -1,7 +1,8 @@
 /**
  * One redaction module for everything that leaves a process boundary: logs, memory, journals, cassettes,
  * reports and tool results sent to a model. It removes (a) the current values of known secret environment
- * variables, wherever they appear, and (b) things that look like secrets by shape.
+ * variables and any literal secrets the caller names, wherever they appear, and (b) things that look like
+ * secrets by shape (PEM keys, bearer tokens, vendor token formats, `password=…`, URL passwords).
  */
 
 export const REDACTED = '[REDACTED]';
@@ -14,14 +15,36 @@ export const KNOWN_SECRET_ENV = [
 ] as const;
 
 const SECRET_NAME = /(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|ACCESS_KEY)$/i;
-const SECRET_KEY_NAME = /^(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|private[_-]?key|client[_-]?secret|authorization)$/i;
+
+/**
+ * JSON property names whose whole value is a secret, matched on the name's last word after normalising
+ * camelCase, kebab-case and dots to snake_case: `password`, `db_password`, `githubToken`, `x-api-key`,
+ * `clientSecret`. Plurals and other suffixes are not secrets: `max_tokens`, `token_count`, `secret_name`.
+ */
+const SECRET_KEY_WORD = /(?:^|_)(?:password|passwd|secret|token|api_?key|apikey|private_?key|access_?key|authorization|cookie)$/;
+
+const WORD_SEP = /[^A-Za-z0-9]+/g;
+const CAMEL = /([a-z0-9])([A-Z])/g;
+
+/** True if a JSON property with this name holds a secret (see SECRET_KEY_WORD). */
+export function isSecretKeyName(name: string): boolean {
+  return SECRET_KEY_WORD.test(name.replace(CAMEL, '$1_$2').replace(WORD_SEP, '_').toLowerCase());
+}
 
 // Shapes: each replaces only the secret part and keeps enough context to read the line.
+const KEY_NAMES = 'password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?token|client[_-]?secret';
 const PATTERNS: readonly [RegExp, string][] = [
   [/-----BEGIN ((?:[A-Z]+ )*PRIVATE KEY)-----[\s\S]*?-----END \1-----/g, `-----BEGIN $1-----${REDACTED}-----END $1-----`],
   [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
-  [/\b(sk-ant-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glsa_[A-Za-z0-9_]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g, REDACTED],
-  [/\b((?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?token|client[_-]?secret)\s*[=:]\s*)("?)[^\s"'&,;]{1,}\2/gi, `$1$2${REDACTED}$2`],
+  [
+    /\b(sk-ant-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9]{20,}|(?:sk|rk)_live_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|glsa_[A-Za-z0-9_]{20,}|npm_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})\b/g,
+    REDACTED,
+  ],
+  // JSON Web Tokens: header.payload.signature, the first two base64url-encoded JSON objects.
+  [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
+  // `password=x`, `DB_PASSWORD: x`, `"api_key": "x"` (JSON quoted inside a log line): the name may be the tail
+  // of a longer snake_case name, and may be quoted.
+  [new RegExp(`(?<![A-Za-z0-9])((?:${KEY_NAMES})["']?\\s*[=:]\\s*)(["']?)[^\\s"'&,;]+\\2`, 'gi'), `$1$2${REDACTED}$2`],
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
 ];
 
@@ -42,33 +65,62 @@ export interface RedactOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Redacts secrets from a string. Cheap enough for every log line and tool result. */
-export function redactText(text: string, opts: RedactOptions = {}): string {
+/**
+ * Every literal to remove, longest first: replacing a short secret inside a longer one first would leave
+ * the rest of the longer one behind.
+ */
+function literalsOf(opts: RedactOptions): readonly string[] {
+  const fromEnv = secretValuesFromEnv(opts.env);
+  if (!opts.secrets || opts.secrets.length === 0) return fromEnv;
+  if (fromEnv.length === 0) {
+    // The hot-path form ({ secrets, env: {} }, with the same array every call) sorts once per array.
+    let sorted = sortedSecrets.get(opts.secrets);
+    if (!sorted) sortedSecrets.set(opts.secrets, (sorted = longestFirst(opts.secrets)));
+    return sorted;
+  }
+  return longestFirst([...opts.secrets, ...fromEnv]);
+}
+
+const sortedSecrets = new WeakMap<readonly string[], readonly string[]>();
+
+function longestFirst(secrets: readonly string[]): string[] {
+  return [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+}
+
+function redactWith(text: string, literals: readonly string[]): string {
   let out = text;
-  const literals = opts.secrets ? [...opts.secrets, ...secretValuesFromEnv(opts.env)] : secretValuesFromEnv(opts.env);
   for (const secret of literals) {
-    if (secret && out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
 
 /**
- * Redacts a JSON-like value deeply: every string is passed through `redactText`, and the value of any key
- * named like a secret (password, token, apiKey, authorization, …) is replaced whole. Returns a new value.
+ * Redacts secrets from a string. Cheap enough for every log line and tool result.
+ * Gotcha: reading `process.env` is the expensive part; in a hot loop pass `env: {}` and the secret values
+ * (from `secretValuesFromEnv()`, computed once) in `secrets`.
  */
-export function redactJson<T>(value: T, opts: RedactOptions = {}): T {
-  const resolved: RedactOptions = { secrets: [...(opts.secrets ?? []), ...secretValuesFromEnv(opts.env)], env: {} };
-  return walk(value, resolved) as T;
+export function redactText(text: string, opts: RedactOptions = {}): string {
+  return redactWith(text, literalsOf(opts));
 }
 
-function walk(value: unknown, opts: RedactOptions): unknown {
-  if (typeof value === 'string') return redactText(value, opts);
-  if (Array.isArray(value)) return value.map((v) => walk(v, opts));
+/**
+ * Redacts a JSON-like value deeply: every string is passed through `redactText`, and the value of any
+ * property named like a secret (password, db_password, githubToken, x-api-key, authorization, …) is replaced
+ * whole. Returns a new value; the input is not modified.
+ */
+export function redactJson<T>(value: T, opts: RedactOptions = {}): T {
+  return walk(value, literalsOf(opts)) as T;
+}
+
+function walk(value: unknown, literals: readonly string[]): unknown {
+  if (typeof value === 'string') return redactWith(value, literals);
+  if (Array.isArray(value)) return value.map((v) => walk(v, literals));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_KEY_NAME.test(key) && v !== null && v !== undefined && v !== '' ? REDACTED : walk(v, opts);
+      out[key] = isSecretKeyName(key) && v !== null && v !== undefined && v !== '' ? REDACTED : walk(v, literals);
     }
     return out;
   }

@@ -1,0 +1,18 @@
+import { describe, it } from 'vitest';
+import { backendConformance } from './conformance.js';
+import { dropPostgresTables, postgresDump } from './raw.js';
+import { POSTGRES_URL, serviceAvailable, uniqueId } from './services.js';
+
+const prefix = `${uniqueId('fbconf')}_`;
+
+if (await serviceAvailable('PostgreSQL', POSTGRES_URL, 5432)) {
+  backendConformance({
+    name: 'postgres',
+    shared: true,
+    url: `${POSTGRES_URL}?prefix=${prefix}`,
+    rawDump: () => postgresDump(POSTGRES_URL, prefix),
+    cleanup: () => dropPostgresTables(POSTGRES_URL, prefix),
+  });
+} else {
+  describe.skip(`memory conformance: postgres (${POSTGRES_URL} unreachable)`, () => it('needs PostgreSQL', () => {}));
+}

@@ -1,0 +1,18 @@
+import { describe, it } from 'vitest';
+import { backendConformance } from './conformance.js';
+import { dropRedisKeys, redisDump } from './raw.js';
+import { REDIS_URL, serviceAvailable, uniqueId } from './services.js';
+
+const prefix = `${uniqueId('fbconf')}:`;
+
+if (await serviceAvailable('Redis', REDIS_URL, 6379)) {
+  backendConformance({
+    name: 'redis',
+    shared: true,
+    url: `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`,
+    rawDump: () => redisDump(REDIS_URL, prefix),
+    cleanup: () => dropRedisKeys(REDIS_URL, prefix),
+  });
+} else {
+  describe.skip(`memory conformance: redis (${REDIS_URL} unreachable)`, () => it('needs Redis', () => {}));
+}
