@@ -13,3 +13,4 @@ export { redactText, redactJson, REDACTED } from './security/redact.js';
 export * from './runners/index.js';
 export * from './drills/index.js';
 export * from './memory/index.js';
+export * from './mcp-server/index.js';

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Scenario } from '../drills/scenario-schema.js';
 import { serveHttp } from '../tools/servers/serve.js';
 import { launchDependency, type DependencyHandle } from './dependency/launch.js';
@@ -19,6 +19,7 @@ import { startLabTarget, targetName } from './lab-target.js';
 import { stopOnTermination, Teardown } from './lab-teardown.js';
 import type { PromAlert, PrometheusApi } from './prometheus/api.js';
 import { startPrometheus } from './prometheus/server.js';
+import { stderrLogger } from '../primitives/logger.js';
 
 export interface StartLabOptions {
   /** Aborting stops the lab (during start-up too: the start rejects and everything is torn down). */
@@ -82,7 +83,7 @@ const hostPort = (url: string): string => new URL(url).host;
  * AbortSignal and on SIGINT/SIGTERM/SIGHUP. Gotcha: everything runs compiled code from dist/ — build first.
  */
 export async function startLab(scenario: Scenario, options: StartLabOptions = {}): Promise<Lab> {
-  const logger = options.logger ?? pino({ name: 'firebreak-lab', level: process.env.FIREBREAK_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const logger = options.logger ?? stderrLogger('firebreak-lab');
   options.signal?.throwIfAborted();
   const ownsDir = options.workDir === undefined;
   const workDir = options.workDir !== undefined ? resolve(options.workDir) : await mkdtemp(join(tmpdir(), 'firebreak-lab-'));

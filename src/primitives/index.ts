@@ -4,7 +4,7 @@ export { sequence } from './sequence.js';
 export { run, type RunOptions } from './run.js';
 export type { RunJournal } from './journal.js';
 export { type EventSink, callbackSink } from './sink.js';
-export { pinoSink, defaultLogger } from './logger.js';
+export { pinoSink, defaultLogger, stderrLogger } from './logger.js';
 export { sleep, raceAbort, abortReason } from './abort.js';
 export { idempotencyKey } from './context.js';
 export {

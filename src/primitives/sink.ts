@@ -17,7 +17,9 @@ export function callbackSink(fn: (event: StepEvent) => void): EventSink {
 
 /** Delivers an event to every sink; a throwing sink is isolated so observability can never fail a run. */
 export function deliver(sinks: readonly EventSink[], event: StepEvent): void {
+  const lifecycleEvent = event.type === 'start' || event.type === 'end';
   for (const sink of sinks) {
+    if (lifecycleEvent && !sink.lifecycle) continue;
     try {
       sink.handle(event);
     } catch {

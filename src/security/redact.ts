@@ -28,8 +28,17 @@ const CAMEL = /([a-z0-9])([A-Z])/g;
 
 /** True if a JSON property with this name holds a secret (see SECRET_KEY_WORD). */
 export function isSecretKeyName(name: string): boolean {
-  return SECRET_KEY_WORD.test(name.replace(CAMEL, '$1_$2').replace(WORD_SEP, '_').toLowerCase());
+  let verdict = keyVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = SECRET_KEY_WORD.test(name.replace(CAMEL, '$1_$2').replace(WORD_SEP, '_').toLowerCase());
+    // Property names repeat endlessly (every tool result has the same few); a bounded memo keeps this O(1).
+    if (keyVerdicts.size >= 4096) keyVerdicts.clear();
+    keyVerdicts.set(name, verdict);
+  }
+  return verdict;
 }
+
+const keyVerdicts = new Map<string, boolean>();
 
 // Shapes: each replaces only the secret part and keeps enough context to read the line.
 const KEY_NAMES = 'password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?token|client[_-]?secret';
@@ -87,11 +96,16 @@ function longestFirst(secrets: readonly string[]): string[] {
   return [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
 }
 
+// One cheap test for "could any shape pattern match here?": most strings (metric values, log lines, file
+// contents) contain none of these fragments, and then the six replace passes are skipped.
+const MAYBE_SHAPED = /PRIVATE KEY|bearer|basic|token|sk-|_live_|gh[pousr]_|github_pat_|glpat-|glsa_|npm_|xox[abpr]-|AKIA|AIza|eyJ|passw|pwd|secret|api[_-]?key|:\/\/[^\s/@]*:[^\s@/]*@/i;
+
 function redactWith(text: string, literals: readonly string[]): string {
   let out = text;
   for (const secret of literals) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
+  if (!MAYBE_SHAPED.test(out)) return out;
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { pino } from 'pino';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { DrillInputError, ResponderUnavailableError } from '../../drills/errors.js';
@@ -9,6 +8,7 @@ import { renderSummaryTable } from '../../drills/report/summary.js';
 import { defaultPostmortem, defaultResponder } from '../../drills/responder.js';
 import { runDrills } from '../../drills/run-many.js';
 import { listScenarios, loadScenario, ScenarioError, ScenarioNotFoundError, type Scenario } from '../../drills/scenario.js';
+import { stderrLogger } from '../../primitives/logger.js';
 
 const usage = `usage: firebreak drill list
        firebreak drill run <name|file>... [options]
@@ -98,7 +98,7 @@ async function run(argv: string[]): Promise<number> {
   const args = parseDrillRunArgs(argv);
   const scenarios = await loadTargets(args);
   if (scenarios.length === 0) throw new UsageError('no scenarios to run');
-  const logger = pino({ name: 'firebreak-drill', level: process.env.FIREBREAK_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const logger = stderrLogger('firebreak-drill');
   let respond;
   try {
     respond = await defaultResponder(args.model, { logger });

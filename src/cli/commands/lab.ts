@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { listScenarios, loadScenario, ScenarioError, ScenarioNotFoundError } from '../../drills/scenario.js';
 import { startLab, type Lab } from '../../lab/lab.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { stderrLogger } from '../../primitives/logger.js';
 
 const usage = `usage: firebreak lab list
        firebreak lab up <scenario|file.yaml> [--inject] [--mcp-config FILE] [--work-dir DIR]
@@ -62,7 +62,7 @@ async function up(argv: string[]): Promise<number> {
     received = sig;
     abort.abort(new Error(`${sig} received`));
   });
-  const logger = pino({ name: 'firebreak-lab', level: process.env.FIREBREAK_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const logger = stderrLogger('firebreak-lab');
   say(`starting lab for ${scenario.name}: ${scenario.title}`);
   let lab: Lab;
   try {

@@ -1,8 +1,8 @@
-import { pino } from 'pino';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { builtinServers, ServerOptionsError } from '../../tools/servers/registry.js';
 import { serveHttp, serveStdio } from '../../tools/servers/serve.js';
+import { stderrLogger } from '../../primitives/logger.js';
 
 const serverOptions = Object.entries(builtinServers)
   .map(([name, s]) => `${name} options:\n${s.usage}`)
@@ -71,7 +71,7 @@ export const toolsCommand: Command = {
     const builtin = builtinServers[name];
     if (!builtin) throw new UsageError(`unknown server '${name}' (available: ${Object.keys(builtinServers).join(', ')})`);
     const { http, host, allowedHosts, rest } = transportFlags(args);
-    const logger = pino({ name: `firebreak-${name}`, level: process.env.FIREBREAK_LOG_LEVEL ?? 'info' }, pino.destination(2));
+    const logger = stderrLogger(`firebreak-${name}`, 'info');
 
     let factory;
     try {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { identityOf, SerialQueue, type ForgeContext } from './context.js';
 import { ForgeHttpError, notFound } from './errors.js';
@@ -19,6 +19,7 @@ import { refRoutes } from './routes/refs.js';
 import { repoJson } from './shapes-issues.js';
 import { userJson } from './shapes-git.js';
 import { ForgeState } from './state.js';
+import { stderrLogger } from '../../primitives/logger.js';
 
 const Name = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a GitHub owner/repository name');
 
@@ -67,7 +68,7 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
     throw new TypeError(`startForge: invalid option "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
   }
   const opts = parsed.data;
-  const logger = options.logger ?? pino({ name: 'forge', level: 'warn' }, pino.destination(2));
+  const logger = options.logger ?? stderrLogger('forge');
   const git = await openRepo(opts.repoDir);
   const events = new ForgeEventLog();
   const routes: Route[] = [...refRoutes, ...gitObjectRoutes, ...contentsRoutes, ...commitRoutes, ...pullRoutes, ...mergeRoutes, ...issueRoutes, ...actionRoutes(opts.workflows ?? [])];

@@ -60,7 +60,10 @@ const optionsSchema = z.strictObject({
   /** Extra literal secrets to redact from results (values of secret env vars are always redacted). */
   secrets: z.array(z.string()).default([]),
   /** Environment for `${VAR}` expansion and secret redaction; default process.env. */
-  env: z.record(z.string(), z.string().optional()).optional(),
+  // process.env is not a plain object (zod's record rejects it), so any object of strings is accepted.
+  env: z
+    .custom<NodeJS.ProcessEnv>((v) => typeof v === 'object' && v !== null && Object.values(v).every((x) => x === undefined || typeof x === 'string'), 'expected an object of strings (an environment)')
+    .optional(),
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).child === 'function', 'expected a pino logger').optional(),
 });
 

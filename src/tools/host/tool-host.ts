@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { abortReason, backoff, run, type EventSink, type Step, type StepEvent } from '../../primitives/index.js';
 import { secretValuesFromEnv } from '../../security/redact.js';
 import type { ToolCallOptions, ToolResult, ToolSet, ToolSpec } from '../types.js';
@@ -10,6 +10,7 @@ import { failureResult } from './failure-result.js';
 import { buildPipeline, type CallInput, type CallOutput, type ServerPipeline } from './pipeline.js';
 import { serverSecrets } from './server-secrets.js';
 import { shapeResult } from './shape-result.js';
+import { stderrLogger } from '../../primitives/logger.js';
 
 export interface ServerHealth extends ServerStatus {
   /** The server's circuit breaker: 'open' means calls fail fast until the next probe. */
@@ -68,7 +69,7 @@ class McpToolHost implements ToolHost {
   #closed = false;
 
   constructor(config: ResolvedHostConfig) {
-    this.#logger = (config.logger ?? pino({ name: 'firebreak', level: process.env.FIREBREAK_LOG_LEVEL ?? 'warn' }, pino.destination(2))).child({ component: 'tool-host' });
+    this.#logger = (config.logger ?? stderrLogger('firebreak')).child({ component: 'tool-host' });
     this.#secrets = [...new Set([...config.secrets, ...secretValuesFromEnv(config.env), ...config.servers.flatMap((s) => serverSecrets(s.server))])]
       .filter((s) => s.length >= 6)
       .sort((a, b) => b.length - a.length);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -26,7 +26,12 @@ export async function serveStdio(
   const transport = new StdioServerTransport(stdin, (io.stdout ?? process.stdout) as NodeJS.WriteStream);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  server.server.onclose = () => resolveClosed();
+  // Chained, not replaced: the server's owner may have its own cleanup (listeners, subscriptions) on onclose.
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    previous?.();
+    resolveClosed();
+  };
   await server.connect(transport);
   // The SDK's stdio transport does not notice EOF; without this a server outlives its client.
   const onEnd = (): void => void server.close();
@@ -56,6 +61,11 @@ export interface HttpServeOptions {
   allowedHosts?: string[];
   /** Origin headers accepted when present. Default: http://<each allowed host>. */
   allowedOrigins?: string[];
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>` (401 otherwise, compared in constant
+   * time). Required by anything that binds beyond loopback; never logged.
+   */
+  bearerToken?: string;
   logger?: Logger;
 }
 
@@ -84,6 +94,8 @@ export async function serveHttp(factory: () => McpServer, opts: HttpServeOptions
   const maxBodyBytes = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const maxSessions = opts.maxSessions ?? 100;
   const sessions = new Map<string, Session>();
+  if (opts.bearerToken !== undefined && opts.bearerToken.length === 0) throw new TypeError('serveHttp: bearerToken must not be empty');
+  const expectedToken = opts.bearerToken === undefined ? undefined : digest(opts.bearerToken);
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
 
@@ -101,6 +113,11 @@ export async function serveHttp(factory: () => McpServer, opts: HttpServeOptions
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return jsonRpcError(res, 403, -32000, 'Forbidden: Host not allowed');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) return jsonRpcError(res, 403, -32000, 'Forbidden: Origin not allowed');
+    if (expectedToken && !bearerMatches(req.headers.authorization, expectedToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="mcp"');
+      req.resume();
+      return jsonRpcError(res, 401, -32001, 'Unauthorized: missing or invalid bearer token');
+    }
 
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
@@ -167,6 +184,16 @@ export async function serveHttp(factory: () => McpServer, opts: HttpServeOptions
       });
     },
   };
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Compares digests, so neither the token's length nor its prefix leaks through timing. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }
 
 type JsonBody = { kind: 'ok'; value: unknown } | { kind: 'too-large' } | { kind: 'invalid' };

@@ -1,10 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { BuiltinServer } from '../registry.js';
 import { createOctokit } from './client.js';
 import { IdempotencyCache } from './idempotency.js';
 import { GITHUB_USAGE, GithubConfigError, parseGithubArgs } from './options.js';
 import { createGithubServer } from './server.js';
+import { stderrLogger } from '../../../primitives/logger.js';
 
 /**
  * Parses `firebreak tools github` arguments (--read-only, --toolsets a,b, --api-url) and the environment
@@ -14,7 +15,7 @@ import { createGithubServer } from './server.js';
  */
 export function githubServerFromArgs(argv: string[], env: NodeJS.ProcessEnv, logger?: Logger): () => McpServer {
   const options = parseGithubArgs(argv, env);
-  const log = logger ?? pino({ name: 'firebreak-github', level: 'warn' }, pino.destination(2));
+  const log = logger ?? stderrLogger('firebreak-github');
   // One client (connection reuse, one view of rate limits) and one idempotency memory for all sessions.
   const deps = { logger: log, idempotency: new IdempotencyCache(), octokit: createOctokit(options, log) };
   return () => createGithubServer(options, deps);

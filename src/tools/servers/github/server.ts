@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Octokit } from 'octokit';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createOctokit } from './client.js';
 import { IdempotencyCache } from './idempotency.js';
 import { resolveGithubOptions, type GithubServerOptions, type Toolset } from './options.js';
@@ -9,6 +9,7 @@ import { registerActionTools } from './tools/actions.js';
 import { registerIssueTools } from './tools/issues.js';
 import { registerPullTools } from './tools/pulls.js';
 import { registerRepoTools } from './tools/repos.js';
+import { stderrLogger } from '../../../primitives/logger.js';
 
 /** Shared, per-process parts; pass the same ones to every session's server. */
 export interface GithubServerDeps {
@@ -38,7 +39,7 @@ const REGISTER: Readonly<Record<Toolset, (server: McpServer, ctx: GithubToolCont
  */
 export function createGithubServer(options: GithubServerOptions, deps: GithubServerDeps = {}): McpServer {
   const opts = resolveGithubOptions(options);
-  const logger = deps.logger ?? pino({ name: 'firebreak-github', level: 'warn' }, pino.destination(2));
+  const logger = deps.logger ?? stderrLogger('firebreak-github');
   const ctx: GithubToolContext = {
     octokit: deps.octokit ?? createOctokit(opts, logger),
     logger,

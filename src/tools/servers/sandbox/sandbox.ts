@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, sep } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { parseSandboxConfig, type IsolationKind, type SandboxConfigInput, type SandboxLimits } from './config.js';
 import { SandboxError, SandboxRequestError } from './errors.js';
 import { execBounded } from './exec.js';
@@ -9,6 +9,7 @@ import type { IsolationBackend } from './isolation.js';
 import { codeCommand, type Language } from './languages.js';
 import type { PidsCgroupFactory, RunCgroup } from './pids-cgroup.js';
 import { resolveBackend } from './resolve-backend.js';
+import { stderrLogger } from '../../../primitives/logger.js';
 
 export interface RunCommandRequest {
   command: string;
@@ -68,7 +69,7 @@ export class Sandbox {
    */
   static async open(config: SandboxConfigInput, opts: SandboxOptions = {}): Promise<Sandbox> {
     const cfg = parseSandboxConfig(config);
-    const logger = opts.logger ?? pino({ name: 'sandbox' }, pino.destination(2));
+    const logger = opts.logger ?? stderrLogger('sandbox', 'info');
     const { backend, hostWorkspace, cgroups } = await resolveBackend(cfg);
     if (backend.warning) logger.warn({ isolation: backend.kind }, backend.warning);
     logger.info({ isolation: backend.kind, workspace: hostWorkspace, pidsCgroup: cgroups !== undefined }, 'sandbox ready');
