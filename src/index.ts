@@ -14,3 +14,5 @@ export * from './runners/index.js';
 export * from './drills/index.js';
 export * from './memory/index.js';
 export * from './mcp-server/index.js';
+export * from './workflows/index.js';
+export * from './config/index.js';

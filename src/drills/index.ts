@@ -7,7 +7,7 @@ export { extractDiagnosis, categoryMatches, componentMatches } from './diagnosis
 export { blindAlert, findLeaks, leakTerms, type LeakTerms } from './blind.js';
 export { planFromScenario } from './plan.js';
 export { loadScenario, loadScenarioFile, listScenarios, parseScenario, ScenarioError, ScenarioNotFoundError, ROOT_CAUSE_CATEGORIES, type Scenario, type ScenarioSummary } from './scenario.js';
-export { parseModelChoice, modelChoiceLabel, DEFAULT_ANTHROPIC_MODEL, type ModelChoice } from './model-choice.js';
+export { parseModelChoice, modelChoiceLabel, type ModelChoice } from './model-choice.js';
 export { defaultResponder, defaultPostmortem } from './responder.js';
 export { recoveryStart } from './recovery.js';
 export type { DrillProgress } from './phases.js';

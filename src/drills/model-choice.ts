@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { PLAYBOOK_LABEL } from '../models/playbook/model.js';
 import { DrillInputError } from './errors.js';
+import { DEFAULT_ANTHROPIC_MODEL } from '../workflows/models.js';
 
 /** Which model drives the personas in a drill: `--model playbook | anthropic[:MODEL] | replay:FILE`. */
 export type ModelChoice =
@@ -9,7 +10,6 @@ export type ModelChoice =
   | { kind: 'replay'; file: string };
 
 /** The Anthropic model `--model anthropic` means when no model id follows it. */
-export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
 
 /**
  * Parses a `--model` value. Throws DrillInputError (the CLI exits 2) for an unknown kind, a replay

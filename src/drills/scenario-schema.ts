@@ -9,19 +9,9 @@ import { serviceConfigSchema } from '../lab/target/config.js';
  * Durations are milliseconds or strings like "500ms", "15s", "2m".
  */
 
-/** Root-cause categories a diagnosis is scored against. Personas answer with one of these. */
-export const ROOT_CAUSE_CATEGORIES = [
-  'resource-exhaustion',
-  'missing-timeout',
-  'retry-storm',
-  'stuck-workflow-state',
-  'bad-deploy',
-  'dependency-outage',
-  'traffic-surge',
-  'configuration-error',
-  'code-defect',
-] as const;
-export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
+// The taxonomy personas answer with is the workflow's; scenarios are scored against the same list.
+export { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
+import { ROOT_CAUSE_CATEGORIES } from '../workflows/outputs.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 

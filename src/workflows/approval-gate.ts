@@ -19,11 +19,15 @@ export interface ApprovalGateOptions {
 }
 
 /** The actions that need a human (or the auto policy) by default: merges, deploys, rollbacks, maintenance. */
-export const DEFAULT_RISKY = ['*.merge_pull_request', 'deploy.deploy_service', 'deploy.rollback', 'deploy.maintenance_mode'] as const;
+export const DEFAULT_RISKY = ['*.merge_pull_request', '*.deploy_service', '*.rollback', '*.maintenance_mode'] as const;
 
+/**
+ * Risky: matches a pattern, or is annotated destructive without being confined (`openWorldHint: false`
+ * says the tool never reaches beyond its own sandbox, like `sandbox.run_command` rewriting a scratch checkout).
+ */
 export function isRisky(spec: ToolSpec | undefined, name: string, patterns: readonly string[]): boolean {
-  if (spec?.annotations?.destructiveHint === true) return true;
-  return patterns.some((p) => globToRegExp(p).test(name));
+  if (patterns.some((p) => globToRegExp(p).test(name))) return true;
+  return spec?.annotations?.destructiveHint === true && spec.annotations.openWorldHint !== false;
 }
 
 export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
@@ -35,7 +39,8 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
       const spec = inner.list().find((t) => t.name === name);
       if (!isRisky(spec, name, patterns)) return inner.call(name, args, callOpts);
       const ctx = callOpts.ctx;
-      const base = { action: name, args: redactJson(args), ...(opts.persona ? { persona: opts.persona } : {}) };
+      const persona = opts.persona ?? (ctx ? personaFromPath(ctx.path) : undefined);
+      const base = { action: name, args: redactJson(args), ...(persona ? { persona } : {}) };
       if (opts.policy === 'deny') {
         ctx?.emit('approval', { ...base, approved: false, by: 'policy:deny' });
         return refused(name, 'the approval policy is deny');
@@ -54,7 +59,18 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
 }
 
 function refused(name: string, why: string): ToolResult {
-  return { isError: true, content: [{ type: 'text', text: `approval required for ${name}: ${why}. The action was not performed.` }] };
+  // structuredContent marks it as the gate's answer, so action recorders know the tool never ran.
+  return { isError: true, content: [{ type: 'text', text: `approval required for ${name}: ${why}. The action was not performed.` }], structuredContent: { refusedByApprovalGate: true, reason: why } };
+}
+
+/**
+ * The persona making a call, from the call's path: the persona loop runs tool calls at
+ * `<...>/<persona>/turn-<n>/tool-<k>-<server.tool>`, so it is the segment before the first `turn-<n>`.
+ */
+export function personaFromPath(path: string): string | undefined {
+  const segments = path.split('/');
+  const turn = segments.findIndex((s) => /^turn-\d+$/.test(s));
+  return turn > 0 ? segments[turn - 1] : undefined;
 }
 
 const globCache = new Map<string, RegExp>();

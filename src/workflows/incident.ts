@@ -54,6 +54,8 @@ export interface IncidentRecord {
 export type IncidentSummary = Pick<IncidentRecord, 'id' | 'title' | 'severity' | 'status' | 'stage' | 'startedAt' | 'endedAt'>;
 
 export interface RespondOptions {
+  /** The incident id; default a fresh `inc-<date>-<time>-<hex>` (drills and tests pass their own). */
+  id?: string;
   approve?: ApprovalPolicy;
   signal?: AbortSignal;
   /** Called on every timeline entry, for live progress (CLI TTY, MCP progress notifications). */

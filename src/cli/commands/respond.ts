@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { pino } from 'pino';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
+import { openResponder } from '../../config/runtime.js';
+import type { ApprovalPolicy, ApprovalRequest } from '../../workflows/approval-broker.js';
+import { InvalidAlertError, parseAlert } from '../../workflows/alert.js';
+import { InvalidRepositoryError } from '../../workflows/incident-context.js';
+import { ModelSpecError } from '../../workflows/models.js';
+import { PlaybookFileError } from '../../workflows/playbooks.js';
+import { formatEntry, isMilestone, statusLine } from '../../workflows/progress.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+
+const usage = `usage: firebreak respond --alert FILE [options]
+
+Runs the incident-response workflow for one alert: observability -> backend -> devops, routed by severity
+(p0 escalates, p1 fixes and deploys, p2 proposes a PR, p3 files a ticket), against the MCP servers in the
+config. Prints progress, asks for approvals when required, and writes a post-mortem.
+
+options:
+  --alert FILE       the alert: Alertmanager or Grafana webhook, a Prometheus alert, or { title, severity, ... }
+  --config FILE      firebreak.config.json (default: ./${DEFAULT_CONFIG_FILE})
+  --model M          playbook | anthropic[:MODEL] | replay:FILE (default: the config's model)
+  --approve P        auto | require | deny (default: the config's approval.policy)
+  --id ID            incident id (default: inc-<date>-<time>-<hex>)
+  --resume ID        continue an incident whose process died, from its journal (no --alert)
+
+exit status: 0 resolved (or fix proposed / ticket filed), 1 not resolved, 2 bad input, 130 interrupted.`;
+
+interface RespondArgs {
+  alert?: string;
+  config?: string;
+  model?: string;
+  approve?: ApprovalPolicy;
+  id?: string;
+  resume?: string;
+}
+
+/** Parses `respond` arguments; throws UsageError (exit 2) naming the bad flag. */
+export function parseRespondArgs(argv: readonly string[]): RespondArgs {
+  const out: RespondArgs = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--alert') out.alert = value();
+    else if (flag === '--config') out.config = value();
+    else if (flag === '--model') out.model = value();
+    else if (flag === '--id') out.id = value();
+    else if (flag === '--resume') out.resume = value();
+    else if (flag === '--approve') {
+      const v = value();
+      if (v !== 'auto' && v !== 'require' && v !== 'deny') throw new UsageError(`--approve: expected auto, require or deny, got '${v}'`);
+      out.approve = v;
+    } else throw new UsageError(`unknown option '${flag}'`);
+  }
+  if (!out.alert && !out.resume) throw new UsageError('--alert FILE is required');
+  if (out.alert && out.resume) throw new UsageError('give --alert or --resume, not both');
+  return out;
+}
+
+async function respond(argv: string[]): Promise<number> {
+  const args = parseRespondArgs(argv);
+  const err = process.stderr;
+  const out = process.stdout;
+  let alert: unknown;
+  if (args.alert) {
+    try {
+      alert = JSON.parse(await readFile(args.alert, 'utf8'));
+      parseAlert(alert); // bad input fails here, before any MCP server is started
+    } catch (e) {
+      err.write(`firebreak respond: ${e instanceof InvalidAlertError ? e.message : `cannot read the alert ${args.alert}: ${(e as Error).message}`}\n`);
+      return 2;
+    }
+  }
+  const configFile = args.config ?? DEFAULT_CONFIG_FILE;
+  if (!args.config && !existsSync(configFile)) {
+    err.write(`firebreak respond: no ${DEFAULT_CONFIG_FILE} here; pass --config FILE (see docs/config.md)\n`);
+    return 2;
+  }
+  const logger = pino({ name: 'firebreak', level: process.env.FIREBREAK_LOG_LEVEL ?? 'error' }, pino.destination(2));
+  let runtime;
+  try {
+    const config = await loadConfig(configFile);
+    runtime = await openResponder(config, { ...(args.model ? { model: args.model } : {}), ...(args.approve ? { approve: args.approve } : {}), logger });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ModelSpecError || e instanceof PlaybookFileError) {
+      err.write(`firebreak respond: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const tty = out.isTTY === true;
+  const interactive = tty && process.stdin.isTTY === true;
+  const cancel = new AbortController();
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    cancel.abort(new Error('interrupted (SIGINT)'));
+  };
+  process.once('SIGINT', onSigint);
+  let status = '';
+  const clear = (): void => {
+    if (tty && status) out.write('\r\x1b[2K');
+  };
+  const prompts = new ApprovalPrompts(runtime.service, interactive, (line) => {
+    clear();
+    out.write(`${line}\n`);
+  });
+  try {
+    const started = args.resume
+      ? await runtime.service.resume(args.resume, { signal: cancel.signal })
+      : await runtime.service.respond(alert, { signal: cancel.signal, ...(args.id ? { id: args.id } : {}), ...(args.approve ? { approve: args.approve } : {}) });
+    out.write(`incident ${started.id}: responding with ${runtime.modelLabel} (tools: ${runtime.tools.list().length})\n`);
+    let printed = 0;
+    // Milestones get a line each; on a TTY the status line below them is redrawn on every change and each second.
+    const update = async (): Promise<void> => {
+      const record = await runtime.service.get(started.id);
+      if (!record) return;
+      for (const e of record.timeline.slice(printed)) {
+        if (!isMilestone(e)) continue;
+        clear();
+        out.write(`${formatEntry(e, record.startedAt)}\n`);
+        status = '';
+      }
+      printed = record.timeline.length;
+      if (tty && !record.endedAt && !prompts.asking) {
+        status = statusLine(record).slice(0, (out.columns ?? 120) - 1);
+        out.write(`\r\x1b[2K${status}`);
+      }
+    };
+    let chain = Promise.resolve();
+    const schedule = (): void => {
+      chain = chain.then(update, update);
+    };
+    const unsubscribe = runtime.service.onChange((id) => id === started.id && schedule());
+    const timer = tty ? setInterval(schedule, 1000) : undefined;
+    timer?.unref();
+    prompts.watch(started.id);
+    const record = await started.done;
+    unsubscribe();
+    if (timer) clearInterval(timer);
+    schedule();
+    await chain;
+    clear();
+    const path = runtime.service.postmortemPath(record.id);
+    out.write(`\nincident ${record.id} ${record.status}: ${record.outcome?.summary ?? ''}\n`);
+    if (record.endedAt && path) out.write(`post-mortem: ${path}\n`);
+    if (interrupted) return 130;
+    return record.outcome?.resolved ? 0 : 1;
+  } catch (e) {
+    if (e instanceof InvalidAlertError || e instanceof InvalidRepositoryError) {
+      err.write(`firebreak respond: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && /already exists|no incident/.test(e.message)) {
+      err.write(`firebreak respond: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    prompts.close();
+    await runtime.close();
+  }
+}
+
+/**
+ * Approval requests of one incident: on an interactive TTY, asked one at a time ("Approve ...? [y/N]");
+ * elsewhere, announced with how to decide them (the MCP server's approve tool) before the timeout escalates.
+ */
+class ApprovalPrompts {
+  #queue: Promise<void> = Promise.resolve();
+  #rl: ReturnType<typeof createInterface> | undefined;
+  #off: (() => void) | undefined;
+  /** True while a question is on screen: the status line must not overwrite it. */
+  asking = false;
+
+  constructor(
+    private readonly service: Awaited<ReturnType<typeof openResponder>>['service'],
+    private readonly interactive: boolean,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  watch(incidentId: string): void {
+    const onRequested = (req: ApprovalRequest): void => {
+      if (req.runId !== incidentId) return;
+      if (!this.interactive) {
+        this.say(`approval needed: ${req.action} ${JSON.stringify(req.args)} (request ${req.id}); approve it with the MCP server's approve tool before it times out`);
+        return;
+      }
+      this.#queue = this.#queue.then(() => this.#ask(incidentId, req));
+    };
+    this.service.broker.on('requested', onRequested);
+    this.#off = () => this.service.broker.off('requested', onRequested);
+  }
+
+  async #ask(incidentId: string, req: ApprovalRequest): Promise<void> {
+    if (!this.service.pendingApprovals(incidentId).some((r) => r.id === req.id)) return;
+    this.#rl ??= createInterface({ input: process.stdin, output: process.stdout });
+    const who = `cli:${process.env.USER ?? 'operator'}`;
+    this.say('');
+    this.asking = true;
+    const answer = await this.#rl.question(`Approve ${req.action}${req.persona ? ` for ${req.persona}` : ''} ${JSON.stringify(req.args)}? [y/N] `).finally(() => {
+      this.asking = false;
+    });
+    const yes = /^y(es)?$/i.test(answer.trim());
+    if (yes) this.service.approve(incidentId, req.id, who);
+    else this.service.reject(incidentId, req.id, who, 'declined at the CLI prompt');
+  }
+
+  close(): void {
+    this.#off?.();
+    this.#rl?.close();
+  }
+}
+
+export const respondCommand: Command = {
+  name: 'respond',
+  summary: 'run the incident-response workflow for an alert (observability -> backend -> devops)',
+  usage,
+  run: respond,
+};

@@ -1,0 +1,26 @@
+export { parseAlert, normaliseSeverity, InvalidAlertError, SEVERITIES, type Alert, type Severity } from './alert.js';
+export { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest, type ApprovalDecision, type Approver, type ApprovalBrokerOptions } from './approval-broker.js';
+export { gateTools, isRisky, DEFAULT_RISKY, type ApprovalGateOptions } from './approval-gate.js';
+export type { IncidentRecord, IncidentService, IncidentStatus, IncidentSummary, IncidentUsage, RespondOptions, TimelineEntry } from './incident.js';
+export { buildIncidentContext, investigationWindow, InvalidRepositoryError, type IncidentContext, type RepositoryRef, type ServiceSettings } from './incident-context.js';
+export { incidentResponse, conclude, type IncidentInput, type IncidentWorkflowOptions } from './incident-response.js';
+export type { IncidentState, IncidentOutcome, OutcomeKind, NotificationRecord } from './state.js';
+export { workflowPersonas, PERSONA_NAMES, type WorkflowPersonas, type PersonaOverride, type PersonaName } from './personas.js';
+export {
+  assessmentOutput, fixOutput, devopsActionOutput, rootCauseSchema,
+  type Assessment, type Fix, type DevopsActionResult, type DevopsStageReport, type RootCause, type VerificationResult, type CheckResult,
+} from './outputs.js';
+export { verifySlos, defaultChecks, VerificationFailedError, verificationSchema, sloCheckSchema, type SloCheck, type VerificationOptions } from './verify.js';
+export { notifierFromConfig, toolTarget, webhookTarget, notifierConfig, type Notifier, type NotifyTarget, type Notification, type NotifyResult, type NotifierConfig } from './notifier.js';
+export { recordActions, actionOf } from './actions.js';
+export { detectStage, fixStage, evidenceMarkdown } from './stage-investigate.js';
+export { deployStage, type DeployStageOptions } from './stage-deploy.js';
+export { escalateStage, ticketStage, type TicketOptions } from './stage-notify.js';
+export { isMilestone, formatEntry, statusLine } from './progress.js';
+export { IncidentRecorder } from './recorder.js';
+export { renderPostmortem } from './postmortem.js';
+export { createIncidentService, newIncidentId, type IncidentServiceOptions, type IncidentServiceHandle } from './service.js';
+export { compileRunbook, runbookSchema, RunbookReferenceError, type Runbook, type RunbookInput } from './runbook.js';
+export { loadPlaybooks, loadPlaybookFile, playbookModels, playbooksDir, PlaybookFileError } from './playbooks.js';
+export { resolveModels, ModelSpecError, DEFAULT_ANTHROPIC_MODEL, type ModelSpec, type ResolvedModels } from './models.js';
+export { NoFixToDeployError, ActionFailedError, ActionRefusedError, NoRemedyError, RepositoryUnknownError } from './errors.js';

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { backendOutput } from '../personas/builtin/backend.js';
+import { observabilityOutput } from '../personas/builtin/observability.js';
+
+/**
+ * The structured answers the incident workflow asks its personas for: the built-in outputs plus a
+ * machine-readable root cause (what drills score and post-mortems cite), and the devops persona's answer for
+ * one action at a time (the workflow, not the persona, owns the deploy -> verify -> rollback chain).
+ */
+
+/** What failed and where, in words a runbook and a scorer can match: `resource-exhaustion` at `database-connection-pool`. */
+/**
+ * The root-cause taxonomy: what personas answer with, and what drill scenarios are scored against. One
+ * list, so a persona and a scenario author cannot disagree on the spelling of a diagnosis.
+ */
+export const ROOT_CAUSE_CATEGORIES = [
+  'resource-exhaustion',
+  'missing-timeout',
+  'retry-storm',
+  'stuck-workflow-state',
+  'bad-deploy',
+  'dependency-outage',
+  'traffic-surge',
+  'configuration-error',
+  'code-defect',
+  'other',
+] as const;
+export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
+
+export const rootCauseSchema = z.object({
+  category: z.enum(ROOT_CAUSE_CATEGORIES).describe('Kind of failure; other when none fits (say which in the hypothesis)'),
+  components: z.array(z.string().min(1)).min(1).max(3).describe('The failing component(s), most specific first, kebab-case (e.g. database-connection-pool)'),
+});
+export type RootCause = z.infer<typeof rootCauseSchema>;
+
+/** Stage 1: the observability expert's assessment, with a structured root cause (null when the evidence does not show one). */
+export const assessmentOutput = observabilityOutput.extend({
+  rootCause: rootCauseSchema.nullable().describe('null when the evidence does not identify a cause: say so, do not guess'),
+});
+export type Assessment = z.infer<typeof assessmentOutput>;
+
+/** Stage 2: the backend engineer's fix (pullRequest null when the remedy is not a code change, e.g. a rollback). */
+export const fixOutput = backendOutput.extend({
+  rootCause: rootCauseSchema.optional().describe('The confirmed root cause, if the code or tests refine the assessment'),
+  remedy: z.enum(['pull-request', 'rollback', 'none']).describe('pull-request: a fix to deploy; rollback: restore the previous release; none: no safe change found'),
+});
+export type Fix = z.infer<typeof fixOutput>;
+
+export const DEVOPS_ACTIONS = ['deploy', 'rollback', 'maintenance'] as const;
+export type DevopsAction = (typeof DEVOPS_ACTIONS)[number];
+
+/** Stage 3, one action: what the devops persona did when asked to deploy, roll back or turn on maintenance mode. */
+export const devopsActionOutput = z.object({
+  action: z.enum(DEVOPS_ACTIONS),
+  status: z.enum(['succeeded', 'failed', 'refused']).describe('refused: an approval was rejected or a precondition failed, so nothing was done'),
+  ref: z.string().optional().describe('The ref or commit deployed or rolled back to'),
+  pullRequest: z.number().int().positive().optional().describe('The pull request merged for the deploy'),
+  summary: z.string().min(1).describe('What was done and what the tools answered'),
+});
+export type DevopsActionResult = z.infer<typeof devopsActionOutput>;
+
+/** One measured SLO check during verification. */
+export interface CheckResult {
+  name: string;
+  query: string;
+  /** Undefined when the query returned no sample. */
+  value: number | undefined;
+  op: '<' | '<=' | '>' | '>=';
+  threshold: number;
+  ok: boolean;
+}
+
+/** What verification measured: whether the checks held for the hold time before the deadline. */
+export interface VerificationResult {
+  target: 'fix' | 'rollback';
+  healthy: boolean;
+  /** How long every check held, in seconds, when verification ended. */
+  heldSeconds: number;
+  polls: number;
+  startedAt: string;
+  endedAt: string;
+  /** The last poll's checks. */
+  checks: CheckResult[];
+  /** The worst value seen per check during verification. */
+  worst: Record<string, number | null>;
+}
+
+/**
+ * Stage 3's report in the built-in DevopsReport shape (deployment, verification, rollback, maintenance,
+ * summary), assembled by the workflow from the actions the persona took and the checks the workflow measured.
+ */
+export interface DevopsStageReport {
+  deployment: { ref: string; status: 'succeeded' | 'failed' | 'skipped'; pullRequest?: number };
+  verification: { healthy: boolean; checks: { query: string; value: number; threshold: number; ok: boolean }[] };
+  rollback: { performed: boolean; reason?: string };
+  maintenanceMode: boolean;
+  summary: string;
+  /** How stage 3 ended: the fix held, the rollback held, maintenance mode is on, or nothing worked. */
+  outcome: 'fix-verified' | 'rollback-verified' | 'maintenance' | 'failed';
+  actions: DevopsActionResult[];
+  verifications: VerificationResult[];
+}

@@ -1,0 +1,72 @@
+import type { PersonaStep } from '../personas/persona.js';
+import type { Context, Step } from '../primitives/types.js';
+import { RepositoryUnknownError } from './errors.js';
+import type { Assessment, Fix } from './outputs.js';
+import { stage } from './stage.js';
+import { personaInput, type IncidentState } from './state.js';
+
+/**
+ * Stage 1 (observability: detect and assess) and stage 2 (backend: diagnose and fix). Both write what they
+ * found to the incident's memory namespace (`assessment`, `fix`, plus the persona's own `findings/<name>`)
+ * so later stages, the MCP server and the post-mortem can read it.
+ */
+
+/**
+ * Stage 1. Runs the observability persona unless the incident was already assessed (when the alert had no
+ * severity, triage runs it first). Sets the severity from the assessment when the alert had none, and adds
+ * the evidence as markdown to the incident for the PR body and tickets.
+ */
+export function detectStage(observability: PersonaStep<Assessment>, name = 'detect'): Step<IncidentState, IncidentState> {
+  return stage(name, 'observability', async (state, ctx) => {
+    const assessment = await ctx.run(observability, personaInput(state));
+    const incident = { ...state.incident, evidence: evidenceMarkdown(assessment) };
+    await remember(ctx, 'assessment', assessment);
+    ctx.emit('finding', {
+      persona: observability.name,
+      summary: assessment.summary,
+      hypothesis: assessment.rootCauseHypothesis,
+      ...(assessment.rootCause ? { rootCause: assessment.rootCause } : {}),
+      severity: assessment.severity,
+      output: assessment,
+    });
+    const next: IncidentState = { ...state, incident, assessment };
+    if (!state.severity) {
+      next.severity = assessment.severity;
+      next.severitySource = 'assessment';
+      ctx.emit('severity', { severity: assessment.severity, source: 'assessment' });
+    }
+    return next;
+  }, (state) => state.assessment !== undefined);
+}
+
+/** Stage 2. Runs the backend persona on the assessment; needs a repository to work in. */
+export function fixStage(backend: PersonaStep<Fix>): Step<IncidentState, IncidentState> {
+  return stage('fix', 'backend', async (state, ctx) => {
+    if (!state.incident.repository) throw new RepositoryUnknownError('backend stage');
+    const fix = await ctx.run(backend, personaInput(state));
+    await remember(ctx, 'fix', fix);
+    ctx.emit('finding', {
+      persona: backend.name,
+      summary: fix.fixDesign.change,
+      remedy: fix.remedy,
+      ...(fix.pullRequest ? { pullRequest: fix.pullRequest } : {}),
+      tests: fix.tests,
+      output: fix,
+    });
+    return { ...state, fix };
+  });
+}
+
+/** The assessment's evidence as a markdown list: query, then what it returned (numbers as the persona measured them). */
+export function evidenceMarkdown(a: Assessment): string {
+  // Findings can quote whole log lines (stack traces included): keep the PR body readable.
+  const clip = (s: string): string => (s.length > 400 ? `${s.slice(0, 397)}...` : s);
+  const lines = a.evidence.map((e) => `- **${e.source}** \`${e.query.replace(/`/g, "'")}\`: ${clip(e.finding)}`);
+  return [`${a.summary}`, '', `Hypothesis: ${a.rootCauseHypothesis}`, '', ...lines].join('\n');
+}
+
+async function remember(ctx: Context, key: string, value: unknown): Promise<void> {
+  if (!ctx.memory) return;
+  await ctx.memory.put(key, value);
+  await ctx.memory.append({ type: key, at: new Date().toISOString(), value });
+}

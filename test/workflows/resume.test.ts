@@ -1,0 +1,119 @@
+// Crash and resume with real processes: the responder is SIGKILLed the moment the PR exists (possibly before
+// the journal recorded it: the github server's idempotency key then returns the same PR), resumed and killed
+// again while it verifies the deploy, then resumed to the end. The journal (SQLite) makes every resumed run
+// replay what was done: one PR, one merge, one deploy reach the world.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openMemory } from '../../src/memory/open.js';
+import type { IncidentRecord } from '../../src/workflows/incident.js';
+import { OWNER, poolAlert, SERVICE, settle, startWorld, type World } from './helpers/world.js';
+
+let world: World;
+const children = new Set<ChildProcessWithoutNullStreams>();
+
+beforeAll(async () => {
+  world = await startWorld();
+  await world.reset();
+  await settle();
+}, 60_000);
+
+afterEach(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+interface Child {
+  output(): string;
+  exited: Promise<number | string>;
+  waitFor(text: string): Promise<void>;
+  kill(): Promise<number | string>;
+}
+
+function child(args: string[]): Child {
+  const script = fileURLToPath(new URL('./fixtures/respond-child.mjs', import.meta.url));
+  const proc = spawn(process.execPath, [script, ...args], { stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'error' } });
+  children.add(proc);
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => {
+    children.delete(proc);
+    resolve(code ?? signal ?? -1);
+  }));
+  return {
+    output: () => out,
+    exited,
+    waitFor: (text) => new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (out.includes(text)) {
+          proc.stdout.off('data', check);
+          resolve();
+        }
+      };
+      proc.stdout.on('data', check);
+      check();
+      void exited.then((code) => reject(new Error(`child exited (${code}) before '${text}':\n${out}\n${err}`)));
+    }),
+    async kill() {
+      proc.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+describe('crash and resume', () => {
+  it('a responder killed mid-incident resumes without reopening the PR or repeating the deploy', async () => {
+    const id = 'inc-crash-resume';
+    const memoryUrl = `sqlite:${join(world.dir, 'responder.db')}`;
+    const servers = join(world.dir, 'servers.json');
+    const alert = join(world.dir, 'alert.json');
+    await writeFile(servers, JSON.stringify({ mcpServers: world.stdioServers(), repository: `${OWNER}/${SERVICE}` }));
+    await writeFile(alert, JSON.stringify(poolAlert('critical')));
+    const deploysBefore = world.deployer.rollouts().length;
+
+    const first = child([memoryUrl, id, servers, 'start', alert]);
+    await first.waitFor('action pull_request');
+    expect(await first.kill()).toBe('SIGKILL');
+
+    const second = child([memoryUrl, id, servers, 'resume']);
+    await second.waitFor('verify.start');
+    expect(await second.kill()).toBe('SIGKILL');
+    // The second process did not run stage 1 again, and opened no second PR.
+    expect(second.output()).not.toContain('persona.start observability');
+
+    const third = child([memoryUrl, id, servers, 'resume']);
+    expect(await third.exited, third.output()).toBe(0);
+    expect(third.output()).toContain('DONE resolved');
+    // No persona ran again. (If the second process died before saving its deploy to the record, the third
+    // recovers it from the journal: "action deploy <sha> (recovered from the journal)"; see recorder.test.ts.)
+    expect(third.output()).not.toMatch(/persona\.start|action deploy \w+$/m);
+
+    // The world saw each side effect once.
+    const pulls = (await world.api('/pulls?state=all&per_page=100')) as { head: { ref: string }; merged_at: string | null }[];
+    const ours = pulls.filter((p) => p.head.ref === `hotfix/${id}-connection-pool`);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.merged_at).not.toBeNull();
+    const deploys = world.deployer.rollouts().slice(deploysBefore).filter((r) => r.kind === 'deploy');
+    expect(deploys).toHaveLength(1);
+    expect(world.sim.poolSize).toBe(50);
+
+    // The stored record tells the whole story, across the three processes.
+    const memory = await openMemory(memoryUrl);
+    try {
+      const record = (await memory.get(`incident-${id}`, 'record')) as unknown as IncidentRecord;
+      expect(record.status).toBe('resolved');
+      expect(record.actions.map((a) => a.kind)).toEqual(['branch', 'commit', 'pull_request', 'merge', 'deploy']);
+      expect(record.timeline.filter((e) => e.kind === 'resumed')).toHaveLength(2);
+      expect(await memory.journal().status(id)).toMatchObject({ state: 'completed', attempts: 3 });
+    } finally {
+      await memory.close();
+    }
+  }, 180_000);
+});
