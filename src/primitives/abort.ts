@@ -35,27 +35,31 @@ export function sleep(ms: number, signal: AbortSignal = NEVER_ABORTED): Promise<
 
 /**
  * Settles like `promise`, but rejects as soon as `signal` aborts. Use it where the awaited work may ignore
- * its signal (user code), so the caller is never held hostage. The work itself is not stopped by this.
+ * its signal (user code), so the caller is never held hostage. The work itself is not stopped by this:
+ * `onAbort`, when given, runs (once, before the rejection) if the signal wins the race — e.g. to stop work
+ * shared with other callers once the last of them has left.
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, onAbort?: () => void): Promise<T> {
   if (signal === NEVER_ABORTED) return promise;
   if (signal.aborted) {
     promise.catch(() => undefined);
+    onAbort?.();
     return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
+    const onSignal = (): void => {
       promise.catch(() => undefined);
+      onAbort?.();
       reject(abortReason(signal));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onSignal, { once: true });
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onSignal);
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onSignal);
         reject(err);
       },
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { abortReason, NEVER_ABORTED } from './abort.js';
+import { abortReason, raceAbort } from './abort.js';
 import { parseOptions } from './options.js';
 import { isStep } from './step.js';
 import type { Context, Step } from './types.js';
@@ -95,27 +95,12 @@ export function cache<I, O>(inner: Step<I, O>, opts: CacheOptions<I>): CacheStep
 
   const join = (key: string, flight: Flight<O>, signal: AbortSignal): Promise<O> => {
     flight.waiters++;
-    if (signal === NEVER_ABORTED) return flight.promise;
-    return new Promise<O>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (--flight.waiters === 0) {
-          // The last waiter left: stop the work, and let the next caller start afresh.
-          if (flights.get(key) === flight) flights.delete(key);
-          flight.controller.abort(abortReason(signal));
-        }
-        reject(abortReason(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
+    return raceAbort(flight.promise, signal, () => {
+      if (--flight.waiters === 0) {
+        // The last waiter left: stop the work, and let the next caller start afresh.
+        if (flights.get(key) === flight) flights.delete(key);
+        flight.controller.abort(abortReason(signal));
+      }
     });
   };
 

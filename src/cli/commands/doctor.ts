@@ -1,6 +1,6 @@
 import { runDoctor } from '../../doctor/index.js';
 import type { Command } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseArgv } from '../args.js';
 
 const usage = `usage: firebreak doctor [--check]
 
@@ -16,9 +16,8 @@ export const doctorCommand: Command = {
   summary: 'check (and on Debian/Ubuntu as root, install) the prerequisites of drills',
   usage,
   async run(argv) {
-    const unknown = argv.filter((a) => a !== '--check');
-    if (unknown.length > 0) throw new UsageError(`unknown option '${unknown[0]}'`);
-    const result = await runDoctor({ check: argv.includes('--check') });
+    const { values } = parseArgv(argv, { options: { check: { type: 'boolean' } } });
+    const result = await runDoctor({ check: values.check === true });
     return result.exitCode;
   },
 };

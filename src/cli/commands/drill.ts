@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseArgv } from '../args.js';
 import { DrillInputError, ResponderUnavailableError } from '../../drills/errors.js';
 import { modelChoiceLabel, parseModelChoice, type ModelChoice } from '../../drills/model-choice.js';
 import { ProgressDisplay } from '../../drills/progress-display.js';
@@ -36,27 +37,13 @@ export interface DrillRunArgs {
 
 /** Parses `drill run` arguments; throws UsageError (exit 2) naming the bad flag. */
 export function parseDrillRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): DrillRunArgs {
-  const targets: string[] = [];
-  let all = false;
-  let model = 'playbook';
-  let out: string | undefined;
-  let junit: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--all') all = true;
-    else if (flag === '--model') model = value();
-    else if (flag === '--out') out = value();
-    else if (flag === '--junit') junit = value();
-    else if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}'`);
-    else targets.push(arg);
-  }
+  const { values, positionals: targets } = parseArgv(argv, {
+    options: { all: { type: 'boolean' }, model: { type: 'string' }, out: { type: 'string' }, junit: { type: 'string' } },
+    others: 'positionals',
+  });
+  const all = values.all === true;
+  const model = values.model ?? 'playbook';
+  const { out, junit } = values;
   if (all && targets.length > 0) throw new UsageError('give scenario names or --all, not both');
   if (!all && targets.length === 0) throw new UsageError('name at least one scenario (see `firebreak drill list`) or pass --all');
   let choice: ModelChoice;

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { listScenarios, loadScenario, ScenarioError, ScenarioNotFoundError } from '../../drills/scenario.js';
 import { startLab, type Lab } from '../../lab/lab.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseArgv } from '../args.js';
 import { stderrLogger } from '../../primitives/logger.js';
 
 const usage = `usage: firebreak lab list
@@ -38,12 +38,7 @@ function untilSignal(): { promise: Promise<NodeJS.Signals>; cancel: () => void }
 }
 
 async function up(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { inject: { type: 'boolean' }, 'mcp-config': { type: 'string' }, 'work-dir': { type: 'string' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseArgv(argv, { options: { inject: { type: 'boolean' }, 'mcp-config': { type: 'string' }, 'work-dir': { type: 'string' } }, others: 'positionals' });
   const [name, ...extra] = parsed.positionals;
   if (!name || extra.length > 0) throw new UsageError('lab up takes exactly one scenario name or file');
   let scenario;

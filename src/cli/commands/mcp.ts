@@ -13,6 +13,8 @@ import { ModelSpecError } from '../../workflows/models.js';
 import { PlaybookFileError } from '../../workflows/playbooks.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { oneOf, parseArgv, portNumber } from '../args.js';
+import { untilSignal } from '../until-signal.js';
 
 /** The port `--http` listens on unless --port says otherwise: fixed, so IDE configs can name the URL. */
 export const DEFAULT_MCP_PORT = 7345;
@@ -56,43 +58,31 @@ export interface McpArgs {
 
 /** Parses `firebreak mcp` arguments; throws UsageError (exit 2) naming the bad flag. */
 export function parseMcpArgs(argv: readonly string[]): McpArgs {
-  const out: McpArgs = { elicit: true, http: false, host: '127.0.0.1', port: DEFAULT_MCP_PORT, allowedHosts: [] };
-  const httpOnly: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--http') out.http = true;
-    else if (flag === '--no-elicit') out.elicit = false;
-    else if (flag === '--config') out.config = value();
-    else if (flag === '--model') out.model = value();
-    else if (flag === '--drill-model') out.drillModel = value();
-    else if (flag === '--drill-out') out.drillOut = value();
-    else if (flag === '--log-file') out.logFile = value();
-    else if (flag === '--host') {
-      httpOnly.push(flag);
-      out.host = value();
-    } else if (flag === '--allowed-host') {
-      httpOnly.push(flag);
-      out.allowedHosts.push(value());
-    } else if (flag === '--port') {
-      httpOnly.push(flag);
-      const v = value();
-      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`--port: expected a port number (0-65535), got '${v}'`);
-      out.port = Number(v);
-    } else if (flag === '--approve') {
-      const v = value();
-      if (v !== 'auto' && v !== 'require' && v !== 'deny') throw new UsageError(`--approve: expected auto, require or deny, got '${v}'`);
-      out.approve = v;
-    } else throw new UsageError(`unknown option '${flag}'`);
-  }
-  if (!out.http && httpOnly.length > 0) throw new UsageError(`${httpOnly[0]} needs --http`);
-  return out;
+  const { values, given } = parseArgv(argv, {
+    options: {
+      http: { type: 'boolean' }, 'no-elicit': { type: 'boolean' }, config: { type: 'string' }, model: { type: 'string' },
+      'drill-model': { type: 'string' }, 'drill-out': { type: 'string' }, 'log-file': { type: 'string' },
+      host: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true }, port: { type: 'string', check: portNumber },
+      approve: { type: 'string', check: oneOf('auto', 'require', 'deny') },
+    },
+  });
+  const http = values.http === true;
+  const httpOnly = given.find((name) => name === 'host' || name === 'allowed-host' || name === 'port');
+  if (!http && httpOnly !== undefined) throw new UsageError(`--${httpOnly} needs --http`);
+  // Optional keys stay absent when their flag was not given; approve was checked by oneOf.
+  return {
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.model !== undefined ? { model: values.model } : {}),
+    ...(values.approve !== undefined ? { approve: values.approve as ApprovalPolicy } : {}),
+    ...(values['drill-model'] !== undefined ? { drillModel: values['drill-model'] } : {}),
+    ...(values['drill-out'] !== undefined ? { drillOut: values['drill-out'] } : {}),
+    ...(values['log-file'] !== undefined ? { logFile: values['log-file'] } : {}),
+    elicit: values['no-elicit'] !== true,
+    http,
+    host: values.host ?? '127.0.0.1',
+    port: values.port !== undefined ? Number(values.port) : DEFAULT_MCP_PORT,
+    allowedHosts: values['allowed-host'] ?? [],
+  };
 }
 
 /** The config to serve: --config, else ./firebreak.config.json, else a zero-config setup (drills work; incidents have no tools). */
@@ -101,18 +91,6 @@ async function configFor(args: McpArgs, logger: Logger, env: NodeJS.ProcessEnv):
   if (file) return { config: await loadConfig(file, env), dir: dirname(resolve(file)) };
   logger.warn(`no --config and no ./${DEFAULT_CONFIG_FILE}: no MCP tools for incidents, incidents kept in memory only`);
   return { config: parseConfig({ memory: 'memory:', postmortemDir: join(tmpdir(), 'firebreak-incidents') }, '<defaults>', process.cwd(), env), dir: undefined };
-}
-
-function onSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolveSignal(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 async function serve(argv: string[]): Promise<number> {
@@ -150,14 +128,14 @@ async function serve(argv: string[]): Promise<number> {
       });
       logger.info({ url: handle.url, model: runtime.modelLabel, tools: runtime.toolCount, auth: token ? 'bearer' : 'none' }, 'listening');
       process.stderr.write(`firebreak mcp: serving ${handle.url}${token ? ' (bearer token required)' : ''}\n`);
-      const sig = await onSignal();
+      const sig = await untilSignal();
       logger.info({ signal: sig }, 'shutting down');
       await handle.close();
       return 0;
     }
     const handle = await serveFirebreakStdio(runtime.deps, options);
     logger.info({ model: runtime.modelLabel, tools: runtime.toolCount }, 'serving over stdio');
-    void onSignal().then(() => handle.close());
+    void untilSignal().then(() => handle.close());
     await handle.closed;
     return 0;
   } finally {

@@ -12,6 +12,7 @@ import { PlaybookFileError } from '../../workflows/playbooks.js';
 import { formatEntry, isMilestone, statusLine } from '../../workflows/progress.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { oneOf, parseArgv } from '../args.js';
 
 const usage = `usage: firebreak respond --alert FILE [options]
 
@@ -40,27 +41,15 @@ interface RespondArgs {
 
 /** Parses `respond` arguments; throws UsageError (exit 2) naming the bad flag. */
 export function parseRespondArgs(argv: readonly string[]): RespondArgs {
-  const out: RespondArgs = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--alert') out.alert = value();
-    else if (flag === '--config') out.config = value();
-    else if (flag === '--model') out.model = value();
-    else if (flag === '--id') out.id = value();
-    else if (flag === '--resume') out.resume = value();
-    else if (flag === '--approve') {
-      const v = value();
-      if (v !== 'auto' && v !== 'require' && v !== 'deny') throw new UsageError(`--approve: expected auto, require or deny, got '${v}'`);
-      out.approve = v;
-    } else throw new UsageError(`unknown option '${flag}'`);
-  }
+  const { values } = parseArgv(argv, {
+    options: {
+      alert: { type: 'string' }, config: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, resume: { type: 'string' },
+      approve: { type: 'string', check: oneOf('auto', 'require', 'deny') },
+    },
+  });
+  const { approve, ...given } = values;
+  // oneOf has checked approve; keys stay absent when a flag was not given.
+  const out: RespondArgs = { ...given, ...(approve !== undefined ? { approve: approve as ApprovalPolicy } : {}) };
   if (!out.alert && !out.resume) throw new UsageError('--alert FILE is required');
   if (out.alert && out.resume) throw new UsageError('give --alert or --resume, not both');
   return out;

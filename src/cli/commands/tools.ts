@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { parseArgv, portNumber } from '../args.js';
+import { untilSignal } from '../until-signal.js';
 import { builtinServers, ServerOptionsError } from '../../tools/servers/registry.js';
 import { serveHttp, serveStdio } from '../../tools/servers/serve.js';
 import { stderrLogger } from '../../primitives/logger.js';
@@ -19,42 +21,13 @@ Logs go to stderr as JSON (level: FIREBREAK_LOG_LEVEL, default info).
 
 ${serverOptions}`;
 
-/** Splits off the transport flags (--http, --host); everything else belongs to the server. */
+/** Splits off the transport flags (--http, --host, --allowed-host); everything else belongs to the server. */
 function transportFlags(argv: string[]): { http: number | undefined; host: string; allowedHosts: string[]; rest: string[] } {
-  let http: number | undefined;
-  let host = '127.0.0.1';
-  const allowedHosts: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag !== '--http' && flag !== '--host' && flag !== '--allowed-host') {
-      rest.push(arg);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (flag === '--host') host = value;
-    else if (flag === '--allowed-host') allowedHosts.push(value);
-    else {
-      if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--http: expected a port number (0-65535), got '${value}'`);
-      http = Number(value);
-    }
-  }
-  return { http, host, allowedHosts, rest };
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+  const { values, rest } = parseArgv(argv, {
+    options: { http: { type: 'string', check: portNumber }, host: { type: 'string' }, 'allowed-host': { type: 'string', multiple: true } },
+    others: 'pass',
   });
+  return { http: values.http !== undefined ? Number(values.http) : undefined, host: values.host ?? '127.0.0.1', allowedHosts: values['allowed-host'] ?? [], rest };
 }
 
 export const toolsCommand: Command = {

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { defaultLogger } from '../../primitives/index.js';
 import type { DbosRunnerConfigInput, QueueConfig } from '../../runners/index.js';
+import { parseArgv } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 
 const usage = `usage: firebreak worker --runner dbos --database URL [options]
@@ -40,9 +40,7 @@ export const workerCommand: Command = {
   summary: 'run a worker that executes queued runs from PostgreSQL (DBOS)',
   usage,
   async run(argv: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
+    const { values } = parseArgv(argv, {
       options: {
         runner: { type: 'string' }, database: { type: 'string' }, workflows: { type: 'string', multiple: true },
         concurrency: { type: 'string' }, queues: { type: 'string' }, 'worker-id': { type: 'string' },

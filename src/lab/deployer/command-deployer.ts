@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { SerialQueue } from '../forge/context.js';
 import { DeployerStoppedError } from './errors.js';
 import { RolloutHistory } from './history.js';
-import { exportRelease, probeHealth, tailFile, tailText, waitHealthy } from './releases.js';
-import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout, RolloutTrigger } from './types.js';
+import { probeHealth, tailFile, tailText, waitHealthy } from './releases.js';
+import { rolloutRequests, type RunRollout } from './rollout-requests.js';
+import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout } from './types.js';
 
 /** A command line: what a scenario's custom target gives as its deploy step. */
 export interface DeployCommand {
@@ -72,7 +73,7 @@ export function createCommandDeployer(options: CommandDeployerOptions): Deployer
   let maintenanceSince: string | undefined;
   let stopped = false;
 
-  const rollout = (kind: Rollout['kind'], ref: string, obtain: () => Promise<Release>, trigger: RolloutTrigger, reason: string | undefined): Promise<Rollout> =>
+  const rollout: RunRollout = (kind, ref, obtain, trigger, reason) =>
     queue.run(async () => {
       if (stopped) throw new DeployerStoppedError();
       const release = await obtain();
@@ -93,17 +94,7 @@ export function createCommandDeployer(options: CommandDeployerOptions): Deployer
     });
 
   return {
-    deploy(ref, o = {}) {
-      const obtain = async (): Promise<Release> => {
-        const release = await exportRelease({ repoDir: options.repoDir, releasesDir: options.releasesDir, ref, id: history.nextReleaseId() });
-        history.addRelease(release);
-        return release;
-      };
-      return rollout('deploy', ref, obtain, o.trigger ?? 'tool', o.reason);
-    },
-    rollback(o = {}) {
-      return rollout('rollback', o.to ?? 'previous', async () => history.rollbackTarget(current, o.to), o.trigger ?? 'tool', o.reason);
-    },
+    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => current, rollout }),
     async status(o = {}): Promise<DeploymentStatus> {
       const rollouts = history.list().reverse();
       const last = rollouts.find((r) => r.releaseId === current?.id);

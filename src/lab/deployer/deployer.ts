@@ -5,9 +5,10 @@ import type { TargetHandle } from '../target/launch.js';
 import type { LabProvides } from '../target/startup.js';
 import { DeployerStoppedError } from './errors.js';
 import { RolloutHistory } from './history.js';
-import { exportRelease, probeHealth, tailFile, waitHealthy } from './releases.js';
+import { probeHealth, tailFile, waitHealthy } from './releases.js';
+import { rolloutRequests, type RunRollout } from './rollout-requests.js';
 import { ReleaseSupervisor } from './supervisor.js';
-import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout, RolloutTrigger } from './types.js';
+import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout } from './types.js';
 
 export interface DeployerOptions {
   /** The service repository (the forge's git dir): releases are exported from it. */
@@ -56,7 +57,7 @@ export function createDeployer(options: DeployerOptions): Deployer {
   // Every release listens where the previous one did: one address for the ingress and for Prometheus.
   let port: number | undefined;
 
-  const rollout = (kind: Rollout['kind'], ref: string, obtain: () => Promise<Release>, trigger: RolloutTrigger, reason: string | undefined): Promise<Rollout> =>
+  const rollout: RunRollout = (kind, ref, obtain, trigger, reason) =>
     queue.run(async () => {
       if (stopped) throw new DeployerStoppedError();
       const release = await obtain();
@@ -102,18 +103,7 @@ export function createDeployer(options: DeployerOptions): Deployer {
     });
 
   return {
-    deploy(ref, o = {}) {
-      const obtain = async (): Promise<Release> => {
-        const release = await exportRelease({ repoDir: options.repoDir, releasesDir: options.releasesDir, ref, id: history.nextReleaseId() });
-        history.addRelease(release);
-        return release;
-      };
-      return rollout('deploy', ref, obtain, o.trigger ?? 'tool', o.reason);
-    },
-    rollback(o = {}) {
-      // The target is chosen inside the queue, after any rollout in flight has finished.
-      return rollout('rollback', o.to ?? 'previous', async () => history.rollbackTarget(supervisor?.release, o.to), o.trigger ?? 'tool', o.reason);
-    },
+    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => supervisor?.release, rollout }),
     async status(o = {}): Promise<DeploymentStatus> {
       const s = supervisor;
       const handle = s?.handle();
