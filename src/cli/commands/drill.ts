@@ -85,7 +85,7 @@ async function run(argv: string[]): Promise<number> {
   const args = parseDrillRunArgs(argv);
   const scenarios = await loadTargets(args);
   if (scenarios.length === 0) throw new UsageError('no scenarios to run');
-  const logger = stderrLogger('firebreak-drill');
+  const logger = stderrLogger('firebreak-drill', 'error');
   let respond;
   try {
     respond = await defaultResponder(args.model, { logger });
