@@ -81,6 +81,8 @@ export class BwrapBackend implements IsolationBackend {
       '--ro-bind-try', '/proc/sysrq-trigger', '/proc/sysrq-trigger',
       '--dev', '/dev',
       '--tmpfs', '/tmp',
+      // A read-only path under /tmp (Node unpacked there, say) is hidden by the private /tmp: bind it again on top.
+      ...readOnlyBindsUnder(this.mounts, '/tmp'),
       '--bind', this.hostWorkspace, SANDBOX_WORKSPACE,
       '--ro-bind', join(req.runDir, 'code'), SANDBOX_CODE_DIR,
       '--remount-ro', '/', // the sandbox root itself: writing to /foo or /workspace/../foo fails with EROFS
@@ -94,6 +96,15 @@ export class BwrapBackend implements IsolationBackend {
     // bwrap itself gets the same clean env: the sandbox's pid 1 is bwrap, and /proc/1/environ is readable.
     return { argv: [this.bwrapPath, ...args], cwd: '/', env };
   }
+}
+
+/** The `--ro-bind SRC DEST` triples of `mounts` whose destination is under `root`, as arguments again. */
+function readOnlyBindsUnder(mounts: readonly string[], root: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 2 < mounts.length; i++) {
+    if (mounts[i] === '--ro-bind' && isUnder(mounts[i + 2]!, root)) out.push('--ro-bind', mounts[i + 1]!, mounts[i + 2]!);
+  }
+  return out;
 }
 
 function isUnder(path: string, root: string): boolean {
