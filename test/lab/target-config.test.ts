@@ -144,11 +144,12 @@ describe('lab child processes (process.ts)', () => {
   });
 
   it('stop() takes down the whole process group, grandchildren included', async () => {
-    const script = `const { spawn } = require('node:child_process');
+    // The SIGTERM handler goes in before the ready line, so stop() can never arrive before it is installed.
+    const script = `process.on('SIGTERM', () => {}); // ignores SIGTERM: stop() must escalate to SIGKILL
+      const { spawn } = require('node:child_process');
       const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
       console.log('grandchild ' + g.pid);
       console.log(JSON.stringify({ port: 1 }));
-      process.on('SIGTERM', () => {}); // ignores SIGTERM: stop() must escalate to SIGKILL
       setInterval(() => {}, 1000);`;
     const lines: string[] = [];
     const child = await spawnChild({ name: 'parent', args: ['-e', script], onStdoutLine: (l) => lines.push(l) });
