@@ -1,5 +1,5 @@
 import { resultText, type ToolCallOptions, type ToolResult, type ToolSet } from '../tools/types.js';
-import { globToRegExp } from './approval-gate.js';
+import { globToRegExp } from '../personas/allowlist.js';
 
 /**
  * Turns the side effects that tools report into 'action' events of the run — pull requests, merges, deploys,

@@ -1,4 +1,5 @@
 import { redactJson } from '../security/redact.js';
+import { compileAllowlist } from '../personas/allowlist.js';
 import type { ToolCallOptions, ToolResult, ToolSet, ToolSpec } from '../tools/types.js';
 import type { ApprovalPolicy, Approver } from './approval-broker.js';
 
@@ -25,14 +26,16 @@ export const DEFAULT_RISKY = ['*.merge_pull_request', '*.deploy_service', '*.rol
  * Risky: matches a pattern, or is annotated destructive without being confined (`openWorldHint: false`
  * says the tool never reaches beyond its own sandbox, like `sandbox.run_command` rewriting a scratch checkout).
  */
-export function isRisky(spec: ToolSpec | undefined, name: string, patterns: readonly string[]): boolean {
-  if (patterns.some((p) => globToRegExp(p).test(name))) return true;
+export function isRisky(spec: ToolSpec | undefined, name: string, patterns: readonly string[] | ((name: string) => boolean)): boolean {
+  const matches = typeof patterns === 'function' ? patterns : compileAllowlist(patterns);
+  if (matches(name)) return true;
   return spec?.annotations?.destructiveHint === true && spec.annotations.openWorldHint !== false;
 }
 
 export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
   if (opts.policy === 'require' && !opts.approver) throw new TypeError("gateTools: policy 'require' needs an approver");
-  const patterns = opts.risky ?? DEFAULT_RISKY;
+  // Compiled once per gate: the same glob dialect as persona allowlists (`*` within one segment of server.tool).
+  const patterns = compileAllowlist(opts.risky ?? DEFAULT_RISKY);
   return {
     list: () => inner.list(),
     async call(name: string, args: Record<string, unknown>, callOpts: ToolCallOptions = {}): Promise<ToolResult> {
@@ -71,14 +74,4 @@ export function personaFromPath(path: string): string | undefined {
   const segments = path.split('/');
   const turn = segments.findIndex((s) => /^turn-\d+$/.test(s));
   return turn > 0 ? segments[turn - 1] : undefined;
-}
-
-const globCache = new Map<string, RegExp>();
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (!re) {
-    re = new RegExp('^' + glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-    globCache.set(glob, re);
-  }
-  return re;
 }
