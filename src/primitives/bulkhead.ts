@@ -80,6 +80,19 @@ export function bulkhead<I, O>(inner: Step<I, O>, opts: BulkheadOptions): Bulkhe
     });
   };
 
+  /** Runs `inner` in a slot already taken, and gives the slot back however it ends. */
+  const runHeld = (input: I, ctx: Context): Promise<O> =>
+    ctx.run(inner, input).then(
+      (value) => {
+        release();
+        return value;
+      },
+      (err: unknown) => {
+        release();
+        throw err;
+      },
+    );
+
   return {
     name: `bulkhead(${inner.name})`,
     kind: 'bulkhead',
@@ -91,16 +104,17 @@ export function bulkhead<I, O>(inner: Step<I, O>, opts: BulkheadOptions): Bulkhe
     get queued() {
       return waiters.size;
     },
-    async run(input: I, ctx: Context): Promise<O> {
+    run(input: I, ctx: Context): Promise<O> {
       // An aborted caller must neither take a slot nor sit in the queue (its listener would never fire).
-      if (ctx.signal.aborted) throw abortReason(ctx.signal);
-      const wait = acquire(ctx.signal);
-      if (wait !== undefined) await wait;
+      if (ctx.signal.aborted) return Promise.reject(abortReason(ctx.signal));
+      let wait: Promise<void> | undefined;
       try {
-        return await ctx.run(inner, input);
-      } finally {
-        release();
+        wait = acquire(ctx.signal);
+      } catch (err) {
+        return Promise.reject(err);
       }
+      // The common case, a free slot, adds no promise of its own beyond the release hook.
+      return wait === undefined ? runHeld(input, ctx) : wait.then(() => runHeld(input, ctx));
     },
   };
 }

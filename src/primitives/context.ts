@@ -72,18 +72,24 @@ export function idempotencyKey(runId: string, path: string): string {
 
 /**
  * THE place where a step runs: path bookkeeping, cancellation check, journal replay and events. Every
- * combinator runs its children through `ctx.run`, which lands here.
+ * combinator runs its children through `ctx.run`, which lands here. It always returns a promise and never
+ * throws synchronously (a step's synchronous throw becomes a rejection).
  */
 export function invoke<I, O>(parent: RunContext, step: Step<I, O>, input: I, opts?: ChildOptions): Promise<O> {
   const signal = opts?.signal ?? parent.signal;
   if (signal.aborted) return Promise.reject(abortReason(signal));
   if (step.transparent) {
-    if (opts === undefined) return step.run(input, parent);
     // A segment on a transparent step (a parallel branch key on a retry or sequence) still names a place in
     // the path, so its children stay distinct from other branches'.
-    const path = opts.segment === undefined ? parent.path : joinPath(parent.path, opts.segment);
-    const inherits = opts.attempt !== undefined || parent.inheritsAttempt;
-    return step.run(input, new RunContext(parent.state, path, signal, opts.attempt ?? parent.attempt, inherits));
+    const ctx = opts === undefined
+      ? parent
+      : new RunContext(parent.state, opts.segment === undefined ? parent.path : joinPath(parent.path, opts.segment), signal, opts.attempt ?? parent.attempt, opts.attempt !== undefined || parent.inheritsAttempt);
+    // ctx.run never throws synchronously, so wrappers can chain on its promise without a try/catch of their own.
+    try {
+      return step.run(input, ctx);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   const path = joinPath(parent.path, opts?.segment ?? step.name);
   const attempt = opts?.attempt ?? (parent.inheritsAttempt ? parent.attempt : 1);

@@ -1,7 +1,7 @@
 export type { Step, AnyStep, Context, ContextMemory, ChildOptions, StepEvent, StepEventType, BreakerStateName, InputOf, OutputOf } from './types.js';
 export { step, named, type StepOptions } from './step.js';
 export { sequence } from './sequence.js';
-export { run, type RunOptions } from './run.js';
+export { run, prepareRun, type RunOptions, type PreparedRunOptions, type PreparedRun } from './run.js';
 export type { RunJournal } from './journal.js';
 export { type EventSink, callbackSink } from './sink.js';
 export { pinoSink, defaultLogger, stderrLogger } from './logger.js';

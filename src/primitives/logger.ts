@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import type { EventSink } from './sink.js';
 import type { StepEvent } from './types.js';
 import { describe } from './errors.js';
-import { redactJson, redactText, secretValuesFromEnv } from '../security/redact.js';
+import { NO_SECRET_ENV, redactJson, redactText, secretValuesFromEnv } from '../security/redact.js';
 
 let fallback: Logger | undefined;
 
@@ -22,7 +22,7 @@ export function pinoSink(logger: Logger): EventSink {
   // Error messages and custom event data come from user code and tool results: redact them before they
   // reach a log. The environment's secret values are read once, on the first line that needs them.
   let secrets: string[] | undefined;
-  const opts = (): { secrets: string[]; env: NodeJS.ProcessEnv } => ({ secrets: (secrets ??= secretValuesFromEnv()), env: NO_ENV });
+  const opts = (): { secrets: string[]; env: NodeJS.ProcessEnv } => ({ secrets: (secrets ??= secretValuesFromEnv()), env: NO_SECRET_ENV });
   const err = (e: unknown): string => redactText(describe(e), opts());
   return {
     lifecycle: logger.isLevelEnabled('debug'),
@@ -56,7 +56,6 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-const NO_ENV: NodeJS.ProcessEnv = {};
 
 /**
  * A JSON logger on stderr — never stdout, which is the protocol stream of an MCP stdio server — at

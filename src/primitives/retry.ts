@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { abortReason, NEVER_ABORTED, raceAbort, sleep } from './abort.js';
 import { exponential } from './backoff/exponential.js';
 import type { Backoff } from './backoff/types.js';
-import { publishEvent, visibleTarget } from './context.js';
+import { publishEvent, RunContext, visibleTarget } from './context.js';
 import { isAbortError } from './errors.js';
 import { parseOptions } from './options.js';
 import { isStep } from './step.js';
@@ -83,25 +83,40 @@ function policyOf(primitive: string, opts: RetryOptions): Policy & { onRetry: (i
 
 /**
  * The one retry loop behind `retry()` and `withRetry()`. Stops at once, without consulting `retryOn`, when
- * `signal` has aborted; the sleep between attempts rejects the moment `signal` aborts.
+ * `signal` has aborted; the sleep between attempts rejects the moment `signal` aborts. The first attempt's
+ * promise is returned as it is when it succeeds: the loop itself only starts after a failure.
  */
-async function loop<T>(
+function loop<T>(
+  attemptOnce: (attempt: number) => Promise<T>,
+  policy: Policy,
+  signal: AbortSignal,
+  beforeSleep: (info: RetryInfo) => void,
+): Promise<T> {
+  const first = attemptOnce(1);
+  if (policy.attempts <= 1) return first;
+  return first.catch((err: unknown) => retryAfterFailure(err, attemptOnce, policy, signal, beforeSleep));
+}
+
+async function retryAfterFailure<T>(
+  firstError: unknown,
   attemptOnce: (attempt: number) => Promise<T>,
   policy: Policy,
   signal: AbortSignal,
   beforeSleep: (info: RetryInfo) => void,
 ): Promise<T> {
   let previousMs = 0;
+  let err = firstError;
   for (let attempt = 1; ; attempt++) {
+    if (attempt >= policy.attempts || signal.aborted || !policy.retryOn(err, attempt)) throw err;
+    const planned = policy.backoff.delay(attempt, previousMs);
+    previousMs = planned;
+    const delayMs = Math.max(planned, retryAfterMs(err));
+    beforeSleep({ attempt, delayMs, error: err });
+    await sleep(delayMs, signal);
     try {
-      return await attemptOnce(attempt);
-    } catch (err) {
-      if (attempt >= policy.attempts || signal.aborted || !policy.retryOn(err, attempt)) throw err;
-      const planned = policy.backoff.delay(attempt, previousMs);
-      previousMs = planned;
-      const delayMs = Math.max(planned, retryAfterMs(err));
-      beforeSleep({ attempt, delayMs, error: err });
-      await sleep(delayMs, signal);
+      return await attemptOnce(attempt + 1);
+    } catch (next) {
+      err = next;
     }
   }
 }
@@ -130,14 +145,20 @@ export function retry<I, O>(inner: Step<I, O>, opts: RetryOptions): Step<I, O> {
     transparent: true,
     children: [inner],
     run(input: I, ctx: Context): Promise<O> {
-      return loop((attempt) => ctx.run(inner, input, { attempt }), policy, ctx.signal, (info) => {
-        const target = visibleTarget(ctx.path, inner);
-        publishEvent(ctx, {
-          type: 'retry', runId: ctx.runId, path: target.path, at: Date.now(),
-          step: target.name, attempt: info.attempt, delayMs: info.delayMs, error: info.error,
-        });
-        policy.onRetry(info);
-      });
+      // Attempt 1 under a context that hands no attempt down already runs its steps as attempt 1: no options then.
+      const first = ctx instanceof RunContext && !ctx.inheritsAttempt ? ctx.run(inner, input) : ctx.run(inner, input, { attempt: 1 });
+      if (policy.attempts <= 1) return first;
+      // The loop and its event callback are only built once an attempt has failed.
+      return first.catch((err: unknown) =>
+        retryAfterFailure(err, (attempt) => ctx.run(inner, input, { attempt }), policy, ctx.signal, (info) => {
+          const target = visibleTarget(ctx.path, inner);
+          publishEvent(ctx, {
+            type: 'retry', runId: ctx.runId, path: target.path, at: Date.now(),
+            step: target.name, attempt: info.attempt, delayMs: info.delayMs, error: info.error,
+          });
+          policy.onRetry(info);
+        }),
+      );
     },
   };
 }

@@ -48,11 +48,20 @@ export function router<R extends Record<string, AnyStep>, I = InputOfAll<R>>(opt
     kind: 'router',
     transparent: true,
     children: known.map((k) => routes[k]!),
-    async run(input: I, ctx: Context): Promise<OutputOf<R[keyof R]>> {
-      const key = await select(input, ctx);
-      const chosen = table.get(key) ?? (fallbackKey !== undefined ? table.get(fallbackKey) : undefined);
-      if (chosen === undefined) throw new RouteNotFoundError(String(key), known);
-      return ctx.run(chosen, input) as Promise<OutputOf<R[keyof R]>>;
+    run(input: I, ctx: Context): Promise<OutputOf<R[keyof R]>> {
+      const route = (key: string): Promise<OutputOf<R[keyof R]>> => {
+        const chosen = table.get(key) ?? (fallbackKey !== undefined ? table.get(fallbackKey) : undefined);
+        if (chosen === undefined) return Promise.reject(new RouteNotFoundError(String(key), known));
+        return ctx.run(chosen, input) as Promise<OutputOf<R[keyof R]>>;
+      };
+      let key: string | Promise<string>;
+      try {
+        key = select(input, ctx);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      // A synchronous selector (a label lookup) routes without a microtask; an async one (a classifier) is awaited.
+      return typeof key === 'string' ? route(key) : Promise.resolve(key).then(route);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { childController, raceAbort } from './abort.js';
+import { abortReason, NEVER_ABORTED } from './abort.js';
+import { DeadlineQueue, type Deadline } from './deadlines.js';
 import { TimeoutError } from './errors.js';
 import { parseOptions } from './options.js';
 import { isStep } from './step.js';
@@ -27,20 +28,47 @@ export function timeout<I, O>(inner: Step<I, O>, ms: number): Step<I, O> {
   if (!isStep(inner)) throw new TypeError('timeout(step, ms): the first argument is not a step');
   const timeoutMs = parseOptions('timeout', msSchema, ms);
   const name = `timeout(${inner.name})`;
+  // Every call's deadline is `timeoutMs` away, so they expire in arming order: one queue and one timer serve all.
+  const deadlines = new DeadlineQueue(timeoutMs);
   return {
     name,
     kind: 'timeout',
     transparent: true,
     children: [inner],
-    async run(input: I, ctx: Context): Promise<O> {
-      const { controller, dispose } = childController(ctx.signal);
-      const timer = setTimeout(() => controller.abort(new TimeoutError(inner.name, timeoutMs)), timeoutMs);
-      try {
-        return await raceAbort(ctx.run(inner, input, { signal: controller.signal }), controller.signal);
-      } finally {
-        clearTimeout(timer);
-        dispose();
-      }
+    run(input: I, ctx: Context): Promise<O> {
+      const parent = ctx.signal;
+      if (parent.aborted) return Promise.reject(abortReason(parent));
+      // One promise settled by whichever comes first: the step, the deadline or the caller's abort. Either of
+      // the last two aborts the step's signal with the reason the timeout rejects with.
+      const controller = new AbortController();
+      let deadline: Deadline | undefined;
+      let onParent: (() => void) | undefined;
+      const cleanup = (): void => {
+        if (deadline !== undefined) deadlines.cancel(deadline);
+        if (onParent !== undefined) parent.removeEventListener('abort', onParent);
+      };
+      return new Promise<O>((resolve, reject) => {
+        const stop = (reason: unknown): void => {
+          cleanup();
+          controller.abort(reason);
+          reject(reason);
+        };
+        deadline = deadlines.add(() => stop(new TimeoutError(inner.name, timeoutMs)));
+        if (parent !== NEVER_ABORTED) {
+          onParent = () => stop(abortReason(parent));
+          parent.addEventListener('abort', onParent, { once: true });
+        }
+        ctx.run(inner, input, { signal: controller.signal }).then(
+          (value) => {
+            cleanup();
+            resolve(value);
+          },
+          (err: unknown) => {
+            cleanup();
+            reject(err);
+          },
+        );
+      });
     },
   };
 }

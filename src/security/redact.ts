@@ -59,13 +59,22 @@ const PATTERNS: readonly [RegExp, string][] = [
 
 /** Values of secret-looking variables in `env` (at least 6 characters, to avoid redacting "1" or "true"). */
 export function secretValuesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const values = new Set<string>();
-  for (const [name, value] of Object.entries(env)) {
+  // Called with `env: {}` on hot paths: no allocation beyond the empty answer then.
+  let values: Set<string> | undefined;
+  for (const name in env) {
+    const value = env[name];
     if (!value || value.length < 6) continue;
-    if ((KNOWN_SECRET_ENV as readonly string[]).includes(name) || SECRET_NAME.test(name)) values.add(value);
+    if ((KNOWN_SECRET_ENV as readonly string[]).includes(name) || SECRET_NAME.test(name)) (values ??= new Set()).add(value);
   }
-  return [...values].sort((a, b) => b.length - a.length);
+  return values ? [...values].sort((a, b) => b.length - a.length) : [];
 }
+
+/**
+ * An environment with no secrets, for hot paths that pass the secret values themselves in `secrets`
+ * (computed once with `secretValuesFromEnv()`): `{ secrets, env: NO_SECRET_ENV }` skips the environment scan.
+ */
+export const NO_SECRET_ENV: NodeJS.ProcessEnv = Object.freeze({});
+const NO_LITERALS: readonly string[] = Object.freeze([]);
 
 export interface RedactOptions {
   /** Extra literal secrets to remove (e.g. a token passed on the command line). */
@@ -79,12 +88,15 @@ export interface RedactOptions {
  * the rest of the longer one behind.
  */
 function literalsOf(opts: RedactOptions): readonly string[] {
-  const fromEnv = secretValuesFromEnv(opts.env);
+  const fromEnv = opts.env === NO_SECRET_ENV ? NO_LITERALS : secretValuesFromEnv(opts.env);
   if (!opts.secrets || opts.secrets.length === 0) return fromEnv;
   if (fromEnv.length === 0) {
     // The hot-path form ({ secrets, env: {} }, with the same array every call) sorts once per array.
     let sorted = sortedSecrets.get(opts.secrets);
-    if (!sorted) sortedSecrets.set(opts.secrets, (sorted = longestFirst(opts.secrets)));
+    if (!sorted) {
+      sortedSecrets.set(opts.secrets, (sorted = longestFirst(opts.secrets)));
+      memos.set(sorted, new Map());
+    }
     return sorted;
   }
   return longestFirst([...opts.secrets, ...fromEnv]);
@@ -100,7 +112,28 @@ function longestFirst(secrets: readonly string[]): string[] {
 // contents) contain none of these fragments, and then the six replace passes are skipped.
 const MAYBE_SHAPED = /PRIVATE KEY|bearer|basic|token|sk-|_live_|gh[pousr]_|github_pat_|glpat-|glsa_|npm_|xox[abpr]-|AKIA|AIza|eyJ|passw|pwd|secret|api[_-]?key|:\/\/[^\s/@]*:[^\s@/]*@/i;
 
+// Short strings (label values, names, ids) repeat across results endlessly; their verdicts are memoised per
+// literal set, so the shape test runs once per distinct value rather than once per occurrence.
+const MEMO_MAX_LENGTH = 64;
+const MEMO_MAX_ENTRIES = 4096;
+const NO_LITERALS_MEMO = new Map<string, string>();
+const memos = new WeakMap<readonly string[], Map<string, string>>();
+
 function redactWith(text: string, literals: readonly string[]): string {
+  if (text.length > MEMO_MAX_LENGTH) return redactUncached(text, literals);
+  // Only literal sets that live on (the hot-path form's cached array) get a memo; one-off sets go uncached.
+  const memo = literals.length === 0 ? NO_LITERALS_MEMO : memos.get(literals);
+  if (memo === undefined) return redactUncached(text, literals);
+  let out = memo.get(text);
+  if (out === undefined) {
+    out = redactUncached(text, literals);
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    memo.set(text, out);
+  }
+  return out;
+}
+
+function redactUncached(text: string, literals: readonly string[]): string {
   let out = text;
   for (const secret of literals) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
@@ -128,6 +161,15 @@ export function redactJson<T>(value: T, opts: RedactOptions = {}): T {
   return walk(value, literalsOf(opts)) as T;
 }
 
+/**
+ * Like `redactJson`, but returns `value` itself when nothing in it needed redacting (and, when something did,
+ * copies only the objects and arrays on the way to it). For hot paths that only read the result — a tool
+ * result on its way to a model — where a deep copy of every clean answer is pure waste. Never mutates `value`.
+ */
+export function redactJsonShared<T>(value: T, opts: RedactOptions = {}): T {
+  return walkShared(value, literalsOf(opts)) as T;
+}
+
 function walk(value: unknown, literals: readonly string[]): unknown {
   if (typeof value === 'string') return redactWith(value, literals);
   if (Array.isArray(value)) return value.map((v) => walk(v, literals));
@@ -139,4 +181,25 @@ function walk(value: unknown, literals: readonly string[]): unknown {
     return out;
   }
   return value;
+}
+
+function walkShared(value: unknown, literals: readonly string[]): unknown {
+  if (typeof value === 'string') return redactWith(value, literals);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = walkShared(v, literals);
+      if (r !== v) (out ??= value.slice())[i] = r;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    const r = isSecretKeyName(key) && v !== null && v !== undefined && v !== '' ? REDACTED : walkShared(v, literals);
+    if (r !== v) (out ??= { ...value })[key] = r;
+  }
+  return out ?? value;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { named, run, sequence, step, type StepEvent } from '../../src/index.js';
+import { InvalidOptionsError, named, prepareRun, run, sequence, step, type StepEvent } from '../../src/index.js';
+import { silent } from './helpers.js';
 
 describe('run / step / sequence', () => {
   it('chains outputs through a typed sequence', async () => {
@@ -41,5 +42,27 @@ describe('run / step / sequence', () => {
     const k3 = await run(keyOf, undefined, { runId: 'other' });
     expect(k1).toBe(k2);
     expect(k1).not.toBe(k3);
+  });
+});
+
+describe('prepareRun', () => {
+  it('validates its options once, runs with them, and gives each run its own id', async () => {
+    expect(() => prepareRun({ nope: 1 } as never)).toThrow(InvalidOptionsError);
+    const events: StepEvent[] = [];
+    const start = prepareRun({ onEvent: (e) => events.push(e), basePath: 'host' });
+    const where = step('where', (_: void, ctx) => `${ctx.runId} ${ctx.path}`);
+    const [a, b] = await Promise.all([start(where, undefined), start(where, undefined)]);
+    expect(a!.split(' ')[1]).toBe('host/where');
+    expect(a!.split(' ')[0]).not.toBe(b!.split(' ')[0]);
+    expect(events.filter((e) => e.type === 'end')).toHaveLength(2);
+  });
+
+  it('honours the per-run signal', async () => {
+    const start = prepareRun({ logger: silent.logger });
+    const ac = new AbortController();
+    const hang = step('hang', (_: void, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))));
+    const p = start(hang, undefined, ac.signal);
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
   });
 });

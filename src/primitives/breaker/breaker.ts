@@ -76,19 +76,31 @@ export class CircuitBreaker {
    * out of half-open probes. `signal`: when it has aborted, the call's failure is not counted.
    * `onTransition` also sees transitions this call causes (circuitBreaker() turns them into run events).
    */
-  async execute<T>(fn: () => Promise<T>, opts: { signal?: AbortSignal; onTransition?: Listener } = {}): Promise<T> {
+  execute<T>(fn: () => Promise<T>, opts: { signal?: AbortSignal; onTransition?: Listener } = {}): Promise<T> {
     const notify = opts.onTransition;
-    const permit = this.#admit(Date.now(), notify);
-    let value: T;
+    let permit: Permit;
     try {
-      value = await fn();
+      permit = this.#admit(Date.now(), notify);
     } catch (err) {
-      if (isAbortError(err) || (opts.signal ?? NEVER_ABORTED).aborted) this.#release(permit);
-      else this.#failure(permit, Date.now(), notify);
-      throw err;
+      return Promise.reject(err);
     }
-    this.#success(permit, Date.now(), notify);
-    return value;
+    let pending: Promise<T>;
+    try {
+      pending = fn();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    return pending.then(
+      (value) => {
+        this.#success(permit, Date.now(), notify);
+        return value;
+      },
+      (err: unknown) => {
+        if (isAbortError(err) || (opts.signal ?? NEVER_ABORTED).aborted) this.#release(permit);
+        else this.#failure(permit, Date.now(), notify);
+        throw err;
+      },
+    );
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import {
   backoff,
@@ -85,24 +86,30 @@ export function buildPipeline(conn: ServerConnection, policy: ServerPolicy): Ser
   return { step: limited, breaker, bulkhead: limited };
 }
 
-async function callServer(conn: ServerConnection, input: CallInput, ctx: Context, backstopMs: number): Promise<CallOutput> {
-  const client = conn.live ?? (await raceAbort(conn.client(), ctx.signal));
+function callServer(conn: ServerConnection, input: CallInput, ctx: Context, backstopMs: number): Promise<CallOutput> {
+  // Hot path: connected, so no promise and no listener before the request itself.
+  const live = conn.live;
+  if (live !== undefined) return send(live, conn, input, ctx, backstopMs);
+  return raceAbort(conn.client(), ctx.signal).then((client) => send(client, conn, input, ctx, backstopMs));
+}
+
+function send(client: Client, conn: ServerConnection, input: CallInput, ctx: Context, backstopMs: number): Promise<CallOutput> {
   const tool = conn.tools.get(input.name);
-  if (!tool) return { kind: 'unknown-tool' };
+  if (!tool) return Promise.resolve({ kind: 'unknown-tool' });
   const params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> } = {
     name: tool.remoteName,
     arguments: input.args,
   };
   if (input.meta) params._meta = input.meta;
-  try {
-    const result = await client.callTool(params, undefined, { signal: ctx.signal, timeout: backstopMs });
-    return { kind: 'result', result: result as { content?: unknown; structuredContent?: unknown; isError?: unknown } };
-  } catch (err) {
-    // Our deadline or the caller's abort: surface the signal's reason (a TimeoutError from timeout()).
-    if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
-    if (err instanceof McpError && !LOCAL_CODES.has(err.code)) return { kind: 'protocol-error', message: err.message };
-    const reason = err instanceof Error ? err.message : String(err);
-    conn.markBroken(reason);
-    throw new ServerUnavailableError(conn.name, reason);
-  }
+  return client.callTool(params, undefined, { signal: ctx.signal, timeout: backstopMs }).then(
+    (result): CallOutput => ({ kind: 'result', result: result as { content?: unknown; structuredContent?: unknown; isError?: unknown } }),
+    (err: unknown): CallOutput => {
+      // Our deadline or the caller's abort: surface the signal's reason (a TimeoutError from timeout()).
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
+      if (err instanceof McpError && !LOCAL_CODES.has(err.code)) return { kind: 'protocol-error', message: err.message };
+      const reason = err instanceof Error ? err.message : String(err);
+      conn.markBroken(reason);
+      throw new ServerUnavailableError(conn.name, reason);
+    },
+  );
 }

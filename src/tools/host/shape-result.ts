@@ -1,4 +1,4 @@
-import { redactJson } from '../../security/redact.js';
+import { NO_SECRET_ENV, redactJsonShared } from '../../security/redact.js';
 import type { ToolContent, ToolResult } from '../types.js';
 
 /**
@@ -20,19 +20,23 @@ export interface ShapedResult {
   truncated: boolean;
 }
 
-const NO_ENV: NodeJS.ProcessEnv = {};
 
 export function shapeResult(raw: { content?: unknown; structuredContent?: unknown; isError?: unknown }, opts: ShapeOptions): ShapedResult {
-  const redactOpts = { secrets: opts.secrets, env: NO_ENV };
-  const structured = isRecord(raw.structuredContent) ? redactJson(raw.structuredContent, redactOpts) : undefined;
+  const redactOpts = { secrets: opts.secrets, env: NO_SECRET_ENV };
+  const rawStructured = isRecord(raw.structuredContent) ? raw.structuredContent : undefined;
+  // Copy-on-write: a clean answer (the usual case) is read, not copied.
+  const structured = rawStructured !== undefined ? redactJsonShared(rawStructured, redactOpts) : undefined;
   const structuredJson = structured !== undefined ? JSON.stringify(structured) : undefined;
-  let content: ToolContent[];
-  if (structuredJson !== undefined && isJsonTwin(raw.content, raw.structuredContent)) {
-    // The usual shape (every built-in server's ok()): one text block holding structuredContent as JSON.
-    // Its redacted form is the redacted structuredContent re-serialised, so redaction runs once, not twice.
+  let content: ToolContent[] | undefined;
+  let twin = false;
+  if (structuredJson !== undefined && isJsonTwin(raw.content, structured === rawStructured ? structuredJson : JSON.stringify(rawStructured))) {
+    // The usual shape (every built-in server's ok()): one text block holding structuredContent as JSON. Its
+    // redacted form is the redacted structuredContent's JSON — so redaction runs once, not twice, and key-based
+    // redaction (`githubToken`) reaches the text form too.
     content = [{ type: 'text', text: structuredJson }];
+    twin = true;
   } else {
-    content = Array.isArray(raw.content) ? (redactJson(raw.content, redactOpts) as ToolContent[]) : [];
+    content = Array.isArray(raw.content) ? (redactJsonShared(raw.content, redactOpts) as ToolContent[]).slice() : [];
   }
   const result: ToolResult = { content };
   if (raw.isError === true) result.isError = true;
@@ -51,7 +55,8 @@ export function shapeResult(raw: { content?: unknown; structuredContent?: unknow
       result.structuredContent = structured;
     }
   }
-  const contentBytes = fitContent(result, opts.maxBytes, notes);
+  // A twin's one block is exactly as long as the JSON just measured: when that fits, so does the block.
+  const contentBytes = twin && result.structuredContent !== undefined ? { bytes: structuredBytes, truncated: false } : fitContent(result, opts.maxBytes, notes);
   if (contentBytes.truncated) truncated = true;
   if (notes.length > 0) result.content.push({ type: 'text', text: `[firebreak: ${notes.join('; ')}]` });
   return { result, bytes: contentBytes.bytes + structuredBytes, truncated };
@@ -101,12 +106,13 @@ export function cutUtf8(text: string, maxBytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
-/** True when `content` is exactly one plain text block whose text is `structured` as JSON. */
-function isJsonTwin(content: unknown, structured: unknown): boolean {
+/** True when `content` is exactly one plain text block whose text is `json` (a structuredContent's JSON). */
+function isJsonTwin(content: unknown, json: string): boolean {
   if (!Array.isArray(content) || content.length !== 1) return false;
   const block = content[0] as Record<string, unknown> | undefined;
-  if (!block || block.type !== 'text' || typeof block.text !== 'string' || Object.keys(block).length !== 2) return false;
-  return block.text.length > 0 && (block.text[0] === '{') && block.text === JSON.stringify(structured);
+  if (!block || block.type !== 'text' || typeof block.text !== 'string') return false;
+  for (const key in block) if (key !== 'type' && key !== 'text') return false;
+  return block.text === json;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

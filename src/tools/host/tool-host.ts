@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { abortReason, backoff, run, type EventSink, type Step, type StepEvent } from '../../primitives/index.js';
+import { abortReason, backoff, prepareRun, type PreparedRun, type Step, type StepEvent } from '../../primitives/index.js';
 import { secretValuesFromEnv } from '../../security/redact.js';
 import type { ToolCallOptions, ToolResult, ToolSet, ToolSpec } from '../types.js';
 import { resolveHostConfig, type ResolvedHostConfig, type ToolHostConfig } from './config.js';
@@ -9,7 +9,7 @@ import { HostEvents, type CallOutcome, type ToolCallRecord, type ToolHostListene
 import { failureResult } from './failure-result.js';
 import { buildPipeline, type CallInput, type CallOutput, type ServerPipeline } from './pipeline.js';
 import { serverSecrets } from './server-secrets.js';
-import { shapeResult } from './shape-result.js';
+import { shapeResult, type ShapeOptions } from './shape-result.js';
 import { stderrLogger } from '../../primitives/logger.js';
 
 export interface ServerHealth extends ServerStatus {
@@ -64,9 +64,13 @@ class McpToolHost implements ToolHost {
   readonly #events = new HostEvents();
   readonly #logger: Logger;
   readonly #secrets: string[];
-  readonly #sinks: EventSink[];
+  /** Starts the run of a call made without a caller ctx (validated once, not per call). */
+  readonly #start: PreparedRun;
   #list: ToolSpec[] | undefined;
   #closed = false;
+  /** Per qualified name: its server and its call step (names are few and stable, so this is a lookup per call). */
+  readonly #routes = new Map<string, Route>();
+  readonly #shapes = new Map<number, ShapeOptions>();
 
   constructor(config: ResolvedHostConfig) {
     this.#logger = (config.logger ?? stderrLogger('firebreak')).child({ component: 'tool-host' });
@@ -74,7 +78,7 @@ class McpToolHost implements ToolHost {
       .filter((s) => s.length >= 6)
       .sort((a, b) => b.length - a.length);
     // Calls made without a caller ctx still publish retry/breaker events: they go to the host's listeners.
-    this.#sinks = [{ lifecycle: false, handle: (event: StepEvent) => this.#onStepEvent(event) }];
+    this.#start = prepareRun({ logger: this.#logger, sinks: [{ lifecycle: false, handle: (event: StepEvent) => this.#onStepEvent(event) }] });
     const reconnect = backoff.exponential({
       initialMs: Math.max(1, config.reconnect.initialDelayMs),
       maxMs: Math.max(1, config.reconnect.maxDelayMs, config.reconnect.initialDelayMs),
@@ -108,13 +112,13 @@ class McpToolHost implements ToolHost {
     return this.#list.slice();
   }
 
-  async call(name: string, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
+  async call(name: string, args: Record<string, unknown>, opts: ToolCallOptions = NO_OPTIONS): Promise<ToolResult> {
     const started = performance.now();
     const signal = callerSignal(opts);
     if (signal?.aborted) throw abortReason(signal);
-    const dot = typeof name === 'string' ? name.indexOf('.') : -1;
-    const serverName = dot > 0 ? name.slice(0, dot) : String(name);
-    const hosted = this.#servers.get(serverName);
+    const route = this.#route(name);
+    const serverName = route.server;
+    const hosted = route.hosted;
     if (this.#closed || !hosted) {
       const err = this.#closed ? new ToolHostClosedError() : undefined;
       return this.#finish(name, serverName, started, failureResult(name, err ?? 'unknown-tool', this.#known()), opts, 0);
@@ -132,14 +136,12 @@ class McpToolHost implements ToolHost {
       readOnly: known?.readOnly ?? false,
       meta: key ? { idempotencyKey: key } : undefined,
     };
-    // The call's own step, so the timeline shows it at `<caller path>/server.tool`; never journaled (a persona may
-    // call the same tool twice from one step, and replaying the first answer for the second would be wrong).
-    const step: Step<CallInput, CallOutput> = { name: name.replaceAll('/', '_'), kind: 'tool', durable: false, run: (i, ctx) => ctx.run(hosted.pipeline.step, i) };
     let output: CallOutput;
     try {
+      const step = route.step!;
       output = opts.ctx
         ? await opts.ctx.run(step, input, signal && signal !== opts.ctx.signal ? { signal } : undefined)
-        : await run(step, input, { logger: this.#logger, sinks: this.#sinks, ...(signal ? { signal } : {}) });
+        : await this.#start(step, input, signal);
     } catch (err) {
       if (signal?.aborted) {
         this.#record(name, serverName, started, 'cancelled', 0, false, opts);
@@ -187,12 +189,23 @@ class McpToolHost implements ToolHost {
     opts: ToolCallOptions,
     maxBytes: number,
   ): ToolResult {
-    const shaped = shapeResult(answer.raw, { maxBytes: maxBytes || 64 * 1024, secrets: this.#secrets });
+    const shaped = shapeResult(answer.raw, this.#shapeOptions(maxBytes));
     this.#record(name, server, started, answer.outcome, shaped.bytes, shaped.truncated, opts);
     return shaped.result;
   }
 
+  /** Shape options per byte limit, made once (every server usually shares one limit). */
+  #shapeOptions(maxBytes: number): ShapeOptions {
+    const limit = maxBytes || 64 * 1024;
+    let options = this.#shapes.get(limit);
+    if (options === undefined) this.#shapes.set(limit, (options = { maxBytes: limit, secrets: this.#secrets }));
+    return options;
+  }
+
   #record(name: string, server: string, started: number, outcome: CallOutcome, bytes: number, truncated: boolean, opts: ToolCallOptions): void {
+    const answered = outcome === 'ok' || outcome === 'tool-error' || outcome === 'cancelled';
+    // Nobody to tell (no run, no listener, debug logging off): a quiet success costs nothing here.
+    if (answered && !opts.ctx && !this.#events.active && !this.#logger.isLevelEnabled('debug')) return;
     const record: ToolCallRecord = {
       server,
       tool: name.startsWith(server + '.') ? name.slice(server.length + 1) : name,
@@ -204,8 +217,22 @@ class McpToolHost implements ToolHost {
     if (this.#events.active) this.#events.publish({ type: 'tool.call', at: Date.now(), ...record });
     // With a ctx the run's own log sink records the event; without one, the host logs it.
     if (opts.ctx) opts.ctx.emit('tool.call', { ...record });
-    else if (outcome === 'ok' || outcome === 'tool-error' || outcome === 'cancelled') this.#logger.debug(record, 'tool call');
+    else if (answered) this.#logger.debug(record, 'tool call');
     else this.#logger.info(record, 'tool call failed');
+  }
+
+  #route(name: string): Route {
+    let route = this.#routes.get(name);
+    if (route === undefined) {
+      const dot = typeof name === 'string' ? name.indexOf('.') : -1;
+      const server = dot > 0 ? name.slice(0, dot) : String(name);
+      const hosted = this.#servers.get(server);
+      route = { server, hosted, step: hosted && callStep(hosted.pipeline.step, name) };
+      // Bounded: names come from callers, and an unknown one still runs (the server may have gained it).
+      if (this.#routes.size >= 1024) this.#routes.clear();
+      if (typeof name === 'string') this.#routes.set(name, route);
+    }
+    return route;
   }
 
   #known(server?: string): string[] {
@@ -216,6 +243,22 @@ class McpToolHost implements ToolHost {
     if (this.#events.active && (event.type === 'retry' || event.type === 'breaker')) this.#events.publish({ type: 'step', at: event.at, event });
   }
 }
+
+/**
+ * The call's own step, so the timeline shows it at `<caller path>/server.tool`; never journaled (a persona may
+ * call the same tool twice from one step, and replaying the first answer for the second would be wrong).
+ */
+function callStep(pipeline: Step<CallInput, CallOutput>, name: string): Step<CallInput, CallOutput> {
+  return { name: name.replaceAll('/', '_'), kind: 'tool', durable: false, run: (i, ctx) => ctx.run(pipeline, i) };
+}
+
+interface Route {
+  server: string;
+  hosted: Hosted | undefined;
+  step: Step<CallInput, CallOutput> | undefined;
+}
+
+const NO_OPTIONS: ToolCallOptions = Object.freeze({});
 
 /** The caller's own cancellation: opts.signal, the ctx's signal, or both. */
 function callerSignal(opts: ToolCallOptions): AbortSignal | undefined {
