@@ -12,11 +12,14 @@ _fb_setup() {
   local want_major=22
 
   # 1. Node.js >= 22. Node 20 is end-of-life; when the machine's node is older, take Node 22 from the npm
-  #    registry (the `node` package ships the binary) into a per-user cache.
+  #    registry (the `node` package ships the binary) into a per-user cache. As root the default is
+  #    /opt/firebreak: the sandbox drops runs to uid 65534, which cannot reach a Node under /root (0700).
   local major=0
   command -v node >/dev/null 2>&1 && major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -lt "$want_major" ]; then
-    local cache="${FIREBREAK_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/firebreak/node$want_major}"
+    local default_dir="${XDG_CACHE_HOME:-$HOME/.cache}/firebreak/node$want_major"
+    [ "$(id -u)" = "0" ] && default_dir="/opt/firebreak/node$want_major"
+    local cache="${FIREBREAK_NODE_DIR:-$default_dir}"
     if [ ! -x "$cache/node_modules/.bin/node" ]; then
       echo "[setup] node $(node --version 2>/dev/null || echo none) is older than $want_major; installing node@$want_major from the npm registry into $cache" >&2
       mkdir -p "$cache"

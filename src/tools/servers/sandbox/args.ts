@@ -14,6 +14,8 @@ export const SANDBOX_USAGE = [
   '  --max-output-bytes N     bytes kept per stream (default 65536)',
   '  --ro-path PATH           extra host path visible read-only (repeatable)',
   '  --bwrap PATH             bwrap binary (default: found on PATH)',
+  '  --sandbox-uid N          when run as root: host uid runs execute as (default 65534, never 0)',
+  '  --sandbox-gid N          when run as root: host gid runs execute as (default 65534, never 0)',
 ].join('\n');
 
 const INT_FLAGS = {
@@ -46,6 +48,8 @@ export function parseSandboxArgs(argv: string[], cwd: string): SandboxConfigInpu
         'cpu-seconds': { type: 'string' },
         'max-processes': { type: 'string' },
         'max-output-bytes': { type: 'string' },
+        'sandbox-uid': { type: 'string' },
+        'sandbox-gid': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -67,6 +71,8 @@ export function parseSandboxArgs(argv: string[], cwd: string): SandboxConfigInpu
     limits,
     readOnlyPaths: Array.isArray(values['ro-path']) ? values['ro-path'] : [],
     ...(typeof values.bwrap === 'string' ? { bwrapPath: values.bwrap } : {}),
+    ...(typeof values['sandbox-uid'] === 'string' ? { sandboxUid: toInt(values['sandbox-uid'], 'sandbox-uid') } : {}),
+    ...(typeof values['sandbox-gid'] === 'string' ? { sandboxGid: toInt(values['sandbox-gid'], 'sandbox-gid') } : {}),
   };
 }
 

@@ -1,16 +1,15 @@
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { baseEnv, type IsolationBackend, type Launch, type LaunchRequest } from './isolation.js';
 import { rlimitPrefix, type RlimitTool } from './limits.js';
 import { safePath } from './host-tools.js';
+import { PRIVILEGE_DROP_CAPS, privilegeDropPrefix, type RunAs } from './privileges.js';
+import { isUnder, SYSTEM_ROOTS, type SandboxNode } from './sandbox-node.js';
 
 /** Where the workspace appears inside the sandbox. A fixed path, so its parent is the read-only root. */
 export const SANDBOX_WORKSPACE = '/workspace';
 /** Where run_code's file appears inside the sandbox (read-only). */
 export const SANDBOX_CODE_DIR = '/code';
-
-/** Top-level system paths needed to run node, python and bash. On merged-/usr hosts most are symlinks. */
-const SYSTEM_ROOTS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 /** The few /etc entries programs need (dynamic linker, users, time zone, localhost, CA bundle). No secrets:
  *  /etc/shadow, ssh keys and the like are simply not there. */
@@ -21,9 +20,10 @@ const ETC_FILES = [
 
 /**
  * Read-only mount arguments for the host system: system roots (kept as symlinks where the host has
- * symlinks), the Node installation running firebreak, and any extra paths the operator asked for.
+ * symlinks; on merged-/usr hosts most are), a few /etc files, firebreak's Node (at `node.execPath`, see
+ * sandbox-node.ts) and the extra paths the operator asked for, at their own path.
  */
-export async function systemMounts(readOnlyPaths: readonly string[]): Promise<string[]> {
+export async function systemMounts(readOnlyPaths: readonly string[], node: SandboxNode): Promise<string[]> {
   const args: string[] = [];
   for (const root of SYSTEM_ROOTS) {
     const st = await lstat(root).catch(() => undefined);
@@ -32,33 +32,35 @@ export async function systemMounts(readOnlyPaths: readonly string[]): Promise<st
     else if (st.isDirectory()) args.push('--ro-bind', root, root);
   }
   for (const file of ETC_FILES) args.push('--ro-bind-try', file, file);
-  // Node may live outside /usr (e.g. /opt/node22/...): bind its install prefix, both as named and as resolved.
-  const extra = new Set<string>();
-  for (const exe of [process.execPath, await realpath(process.execPath)]) {
-    const prefix = dirname(dirname(exe));
-    if (!isUnder(prefix, '/usr')) extra.add(prefix);
-  }
-  for (const path of readOnlyPaths) extra.add(path);
-  for (const path of extra) args.push('--ro-bind', path, path);
-  return args;
+  args.push(...node.mounts);
+  for (const path of new Set(readOnlyPaths)) args.push('--ro-bind', path, path);
+  return [...parentDirArgs(mountDestinations(args), '/'), ...args];
 }
 
 /**
  * `--isolation bwrap`: each run in fresh namespaces (no network, own pids/ipc/uts, own /proc), with the
- * host system read-only, the workspace the only writable host path, a private tmpfs /tmp, no capabilities
- * and an empty environment. rlimits are applied inside the namespace so RLIMIT_NPROC counts only the run.
+ * host system read-only, the workspace the only writable host path, a private /tmp, no capabilities and
+ * an empty environment. Never as uid 0: when firebreak is root, bwrap does its setup as root without a
+ * user namespace and the run drops to `runAs` through setpriv (privileges.ts); otherwise bwrap runs
+ * unprivileged in a user namespace with firebreak's own uid.
  */
 export class BwrapBackend implements IsolationBackend {
   readonly kind = 'bwrap' as const;
   readonly workspacePath = SANDBOX_WORKSPACE;
+  readonly warning = undefined;
 
   constructor(
     private readonly bwrapPath: string,
     /** Host realpath of the workspace. */
     private readonly hostWorkspace: string,
     private readonly mounts: readonly string[],
+    /** The Node binary as runs see it (sandbox-node.ts): run_code's interpreter, first `node` on PATH. */
+    readonly nodePath: string,
     private readonly rlimits: RlimitTool,
-    readonly warning: string | undefined,
+    /** Set when firebreak is root: the uid/gid runs drop to. */
+    readonly runAs: RunAs | undefined,
+    /** A pids cgroup caps every run; then RLIMIT_NPROC is left alone where it would count host-wide. */
+    private readonly pidsCgroup: boolean,
   ) {}
 
   codeDir(): string {
@@ -66,21 +68,28 @@ export class BwrapBackend implements IsolationBackend {
   }
 
   launch(req: LaunchRequest): Launch {
-    const env = baseEnv(safePath(), '/tmp');
+    const env = baseEnv(safePath(dirname(this.nodePath)), '/tmp');
+    const runAs = this.runAs;
     const args = [
-      '--unshare-all', // user, ipc, pid, net, uts, cgroup: no network at all, not even the host's loopback
+      // user (only when not root: see privileges.ts), ipc, pid, net, uts, cgroup: no network at all, not
+      // even the host's loopback.
+      ...(runAs ? ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'] : ['--unshare-all']),
       '--die-with-parent', // killing bwrap (time limit) kills the whole sandbox
       '--new-session', // no TIOCSTI on a terminal we might share
       '--cap-drop', 'ALL',
+      ...(runAs ? PRIVILEGE_DROP_CAPS.flatMap((cap) => ['--cap-add', cap]) : []),
       '--hostname', 'sandbox',
       ...this.mounts,
       '--proc', '/proc',
-      // When bwrap runs as root the sandbox is uid 0 mapped to host uid 0: no capabilities, but sysctl writes
-      // are checked against uid alone, so /proc/sys/kernel/core_pattern would be a way out. Cover it read-only.
+      // Runs are never uid 0, so sysctls (checked by uid) are not writable anyway; read-only as well, belt
+      // and braces, together with the sysrq trigger.
       '--ro-bind', '/proc/sys', '/proc/sys',
       '--ro-bind-try', '/proc/sysrq-trigger', '/proc/sysrq-trigger',
       '--dev', '/dev',
-      '--tmpfs', '/tmp',
+      // A tmpfs bwrap mounts as root belongs to root: give a dropped run its own directories instead.
+      ...(runAs
+        ? ['--bind', join(req.runDir, 'tmp'), '/tmp', '--bind', join(req.runDir, 'shm'), '/dev/shm']
+        : ['--tmpfs', '/tmp']),
       // A read-only path under /tmp (Node unpacked there, say) is hidden by the private /tmp: bind it again on top.
       ...readOnlyBindsUnder(this.mounts, '/tmp'),
       '--bind', this.hostWorkspace, SANDBOX_WORKSPACE,
@@ -90,7 +99,10 @@ export class BwrapBackend implements IsolationBackend {
       '--clearenv',
       ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
       '--',
-      ...rlimitPrefix(this.rlimits, req.limits, { processes: true }),
+      ...(runAs ? privilegeDropPrefix(runAs) : []),
+      // RLIMIT_NPROC counts the processes of the run's uid: per run inside bwrap's user namespace, but host
+      // wide (every concurrent run) for a dropped uid, so there it is only the fallback for a missing cgroup.
+      ...rlimitPrefix(this.rlimits, req.limits, { processes: !(runAs && this.pidsCgroup) }),
       ...req.argv,
     ];
     // bwrap itself gets the same clean env: the sandbox's pid 1 is bwrap, and /proc/1/environ is readable.
@@ -98,15 +110,39 @@ export class BwrapBackend implements IsolationBackend {
   }
 }
 
-/** The `--ro-bind SRC DEST` triples of `mounts` whose destination is under `root`, as arguments again. */
+/** The `--ro-bind SRC DEST` triples of `mounts` whose destination is under `root`, as arguments again
+ *  (with the `--dir`s their parents need inside `root`). */
 function readOnlyBindsUnder(mounts: readonly string[], root: string): string[] {
   const out: string[] = [];
   for (let i = 0; i + 2 < mounts.length; i++) {
     if (mounts[i] === '--ro-bind' && isUnder(mounts[i + 2]!, root)) out.push('--ro-bind', mounts[i + 1]!, mounts[i + 2]!);
   }
-  return out;
+  return out.length ? [...parentDirArgs(mountDestinations(out), root), ...out] : out;
 }
 
-function isUnder(path: string, root: string): boolean {
-  return path === root || path.startsWith(root + '/');
+/** Destinations of the `--ro-bind`/`--ro-bind-try`/`--symlink` triples in `args`. */
+function mountDestinations(args: readonly string[]): string[] {
+  const dests: string[] = [];
+  for (let i = 0; i + 2 < args.length; i++) {
+    if (args[i] === '--ro-bind' || args[i] === '--ro-bind-try' || args[i] === '--symlink') dests.push(args[i + 2]!);
+  }
+  return dests;
 }
+
+/**
+ * `--dir` for every missing ancestor of `dests` strictly below `base`, parents first. bwrap creates
+ * missing parents of a bind itself, but with mode 0700: a run that dropped to another uid could then not
+ * reach /etc/ssl, its Node or a toolchain under /opt. `--dir` creates them 0755, whatever the umask.
+ * Ancestors inside the system roots exist already (bound or symlinked, with the host's modes), so they
+ * are left alone.
+ */
+function parentDirArgs(dests: readonly string[], base: string): string[] {
+  const dirs = new Set<string>();
+  for (const dest of dests) {
+    for (let p = dirname(dest); p !== base && p !== '/'; p = dirname(p)) {
+      if (!SYSTEM_ROOTS.some((root) => isUnder(p, root))) dirs.add(p);
+    }
+  }
+  return [...dirs].sort((a, b) => a.length - b.length).flatMap((dir) => ['--dir', dir]);
+}
+

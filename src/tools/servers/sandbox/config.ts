@@ -7,6 +7,9 @@ export const ISOLATION_KINDS = ['bwrap', 'process'] as const;
 export type IsolationKind = (typeof ISOLATION_KINDS)[number];
 
 const MiB = 1024 * 1024;
+/** The largest valid uid/gid: (uid_t)-1 means "unchanged" to chown(2). */
+const MAX_ID = 2 ** 32 - 2;
+const NOT_ROOT = 'must not be 0: sandboxed code never runs as root';
 
 /**
  * Resource limits applied to every run. Per process (rlimits) unless noted: a run may start several
@@ -47,6 +50,14 @@ export const sandboxConfigSchema = z
     readOnlyPaths: z.array(z.string().refine(isAbsolute, 'must be an absolute path')).default([]),
     /** Explicit bwrap binary; found on PATH when absent. */
     bwrapPath: z.string().min(1).optional(),
+    /**
+     * Host uid/gid that runs execute as when firebreak itself runs as root, with either isolation (ignored
+     * otherwise: runs then have firebreak's own uid). Never 0. Default 65534 ("nobody"); pick an id no other
+     * process on the host uses, because RLIMIT_NPROC (the fork cap when no pids cgroup is writable) counts
+     * per uid.
+     */
+    sandboxUid: z.int().min(1, NOT_ROOT).max(MAX_ID).default(65534),
+    sandboxGid: z.int().min(1, NOT_ROOT).max(MAX_ID).default(65534),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.limits.defaultTimeoutMs > cfg.limits.maxTimeoutMs) {

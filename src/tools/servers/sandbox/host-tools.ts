@@ -1,21 +1,17 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 /** System directories searched for helper binaries; the same ones a sandboxed run sees on its PATH. */
 export const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**
- * Directory of the Node binary running firebreak. Runs use this Node (not whatever `node` the host PATH
- * has), so `run_code` behaves the same everywhere and TypeScript type stripping is available.
+ * The PATH a run gets: the directory of firebreak's Node as the run sees it (`nodeBinDir`) first, then the
+ * standard system directories, nothing user-specific. Runs use firebreak's Node (not whatever `node` the
+ * host PATH has), so `run_code` behaves the same everywhere and TypeScript type stripping is available.
  */
-export function nodeBinDir(): string {
-  return dirname(process.execPath);
-}
-
-/** The PATH a run gets: firebreak's Node first, then the standard system directories, nothing user-specific. */
-export function safePath(): string {
-  return [nodeBinDir(), ...SYSTEM_BIN_DIRS].join(':');
+export function safePath(nodeBinDir: string): string {
+  return [nodeBinDir, ...SYSTEM_BIN_DIRS.filter((dir) => dir !== nodeBinDir)].join(':');
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IsolationKind, SandboxLimits } from './config.js';
+import type { RunAs } from './privileges.js';
 
 /** One run as the isolation backend is asked to start it. */
 export interface LaunchRequest {
@@ -6,7 +7,7 @@ export interface LaunchRequest {
   argv: string[];
   /** Working directory relative to the workspace root, already normalised and checked. */
   cwd: string;
-  /** Host scratch directory of this run: `code/` holds run_code's file, `home/` is HOME in process mode. */
+  /** Host scratch directory of this run, laid out by `createRunDir` (run-dir.ts). */
   runDir: string;
   limits: SandboxLimits;
 }
@@ -30,6 +31,10 @@ export interface IsolationBackend {
   readonly warning: string | undefined;
   /** The workspace root as the command sees it. */
   readonly workspacePath: string;
+  /** The host uid/gid runs execute as, when it is not firebreak's own (firebreak started as root). */
+  readonly runAs: RunAs | undefined;
+  /** firebreak's Node binary as the command sees it: run_code's JS/TS interpreter, first `node` on PATH. */
+  readonly nodePath: string;
   /** Where `runDir/code` is visible to the command. */
   codeDir(runDir: string): string;
   launch(req: LaunchRequest): Launch;

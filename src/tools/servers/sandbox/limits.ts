@@ -4,8 +4,9 @@ import type { SandboxLimits } from './config.js';
 export type RlimitTool = { kind: 'prlimit'; path: string } | { kind: 'bash'; path: string };
 
 export interface RlimitOptions {
-  /** Also cap RLIMIT_NPROC. Only meaningful inside a fresh user namespace: elsewhere it counts every process
-   *  the user owns on the host, and for uid 0 the kernel ignores it altogether. */
+  /** Also cap RLIMIT_NPROC. It counts per uid: inside a fresh user namespace that is the run alone;
+   *  elsewhere every process the uid owns on the host (other runs included), and for uid 0 the kernel
+   *  ignores it altogether. */
   processes: boolean;
 }
 

@@ -1,23 +1,20 @@
-import { access, mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { access, realpath, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { BwrapBackend, systemMounts } from './bwrap.js';
 import type { SandboxConfig } from './config.js';
 import { SandboxConfigError, SandboxUnavailableError } from './errors.js';
-import { execBounded } from './exec.js';
 import { findExecutable, SYSTEM_BIN_DIRS } from './host-tools.js';
 import type { IsolationBackend } from './isolation.js';
 import type { RlimitTool } from './limits.js';
 import { PidsCgroupFactory } from './pids-cgroup.js';
+import type { RunAs } from './privileges.js';
+import { BWRAP_MISSING_HINT, probe } from './probe.js';
 import { ProcessBackend } from './process-backend.js';
+import { unreachableReason } from './reachable.js';
+import { isUnder, resolveSandboxNode, SANDBOX_NODE_DIR } from './sandbox-node.js';
 
-export const BWRAP_MISSING_HINT =
-  'Install bubblewrap (`apt-get install bubblewrap`), or start the server with `--isolation process` ' +
-  '(no filesystem or network isolation; environment scrubbing and resource limits only).';
-
-const ROOT_NPROC_WARNING =
-  'maxProcesses is not enforced: running as root without a writable pids cgroup (the kernel ignores ' +
-  'RLIMIT_NPROC for uid 0), so a fork bomb is stopped only by the time limit.';
+export { BWRAP_MISSING_HINT } from './probe.js';
 
 export interface ResolvedBackend {
   backend: IsolationBackend;
@@ -27,7 +24,8 @@ export interface ResolvedBackend {
 
 /**
  * Checks the host for everything the configured isolation needs and builds the backend.
- * Throws SandboxConfigError for a bad workspace/path and SandboxUnavailableError when bwrap cannot run.
+ * Throws SandboxConfigError for a bad workspace/path and SandboxUnavailableError when the isolation cannot
+ * run here (bwrap missing or refused, setpriv missing, Node not runnable, a path out of the run uid's reach).
  */
 export async function resolveBackend(cfg: SandboxConfig): Promise<ResolvedBackend> {
   const hostWorkspace = await realDirectory(cfg.workspace, 'workspace');
@@ -37,34 +35,64 @@ export async function resolveBackend(cfg: SandboxConfig): Promise<ResolvedBacken
   const rlimits = await findRlimitTool();
   const cgroups = await PidsCgroupFactory.detect();
 
-  if (cfg.isolation === 'process') return { backend: new ProcessBackend(hostWorkspace, rlimits, cgroups !== undefined), hostWorkspace, cgroups };
+  if (cfg.isolation === 'process') {
+    const runAs = await resolveRunAs(cfg);
+    const backend = new ProcessBackend(hostWorkspace, rlimits, cgroups !== undefined, runAs);
+    if (runAs) {
+      await checkHostPathsReachable(runAs, hostWorkspace);
+      await probe(backend, cfg);
+    }
+    return { backend, hostWorkspace, cgroups };
+  }
 
+  for (const [i, path] of cfg.readOnlyPaths.entries()) {
+    if (isUnder(path, SANDBOX_NODE_DIR) || isUnder(SANDBOX_NODE_DIR, path)) {
+      throw new SandboxConfigError(`readOnlyPaths.${i}: ${path} overlaps ${SANDBOX_NODE_DIR}, where bwrap runs see firebreak's Node`);
+    }
+  }
   const bwrapPath = cfg.bwrapPath ?? (await findExecutable('bwrap'));
   if (!bwrapPath) throw new SandboxUnavailableError(`bubblewrap (bwrap) was not found on this host. ${BWRAP_MISSING_HINT}`);
-  const warning = cgroups === undefined && process.getuid?.() === 0 ? ROOT_NPROC_WARNING : undefined;
-  const backend = new BwrapBackend(bwrapPath, hostWorkspace, await systemMounts(cfg.readOnlyPaths), rlimits, warning);
+  const runAs = await resolveRunAs(cfg);
+  const node = await resolveSandboxNode();
+  const mounts = await systemMounts(cfg.readOnlyPaths, node);
+  const backend = new BwrapBackend(bwrapPath, hostWorkspace, mounts, node.execPath, rlimits, runAs, cgroups !== undefined);
   await probe(backend, cfg);
   return { backend, hostWorkspace, cgroups };
 }
 
-/** Starts one trivial run: the only reliable way to know the kernel lets bwrap create its namespaces. */
-async function probe(backend: BwrapBackend, cfg: SandboxConfig): Promise<void> {
-  const runDir = await mkdtemp(join(tmpdir(), 'firebreak-probe-'));
-  try {
-    await mkdir(join(runDir, 'code'));
-    const launch = backend.launch({ argv: ['true'], cwd: '', runDir, limits: cfg.limits });
-    const result = await execBounded(launch, { timeoutMs: 15_000, maxOutputBytes: 4096 });
-    if (result.spawnError) throw new SandboxUnavailableError(`bwrap could not be started (${result.spawnError}). ${BWRAP_MISSING_HINT}`);
-    if (result.exitCode !== 0) {
-      const reason = result.stderr.trim() || (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`);
-      throw new SandboxUnavailableError(
-        `bwrap is installed but cannot create a sandbox here (${reason}); user namespaces may be disabled ` +
-          `(sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces). ${BWRAP_MISSING_HINT}`,
-      );
-    }
-  } finally {
-    await rm(runDir, { recursive: true, force: true });
+/**
+ * `--isolation process` as root: the dropped run opens host paths itself, so the workspace's parents, Node
+ * and the temporary directory (run dirs live there) must be within its reach. The workspace itself is lent
+ * to it (workspace-lease.ts). Refuses, naming the blocking directory and the fix, rather than run as root.
+ */
+async function checkHostPathsReachable(runAs: RunAs, hostWorkspace: string): Promise<void> {
+  const checks = [
+    { what: `the workspace ${hostWorkspace}`, path: dirname(hostWorkspace), access: 'search', fix: 'move the checkout where that uid can reach it (or `chmod o+x` the directory named)' },
+    { what: `firebreak's Node ${process.execPath}`, path: process.execPath, access: 'execute', fix: 'install Node where that uid can reach it, e.g. `FIREBREAK_NODE_DIR=/opt/firebreak/node22 source scripts/setup.sh`' },
+    { what: `the temporary directory ${tmpdir()}`, path: tmpdir(), access: 'search', fix: 'point TMPDIR at a directory that uid can reach' },
+  ] as const;
+  for (const check of checks) {
+    const reason = await unreachableReason(check.path, runAs, check.access);
+    if (reason === undefined) continue;
+    throw new SandboxUnavailableError(
+      `as root, --isolation process runs as uid ${runAs.uid}/gid ${runAs.gid} (--sandbox-uid/--sandbox-gid) and opens host paths ` +
+        `directly, but ${check.what} is out of its reach: ${reason}. Fix: ${check.fix}; or use --isolation bwrap (which shows ` +
+        'the workspace and Node to runs whatever their host path), or run firebreak as a non-root user.',
+    );
   }
+}
+
+/** When firebreak is root, runs drop to the configured uid/gid with setpriv (privileges.ts); else undefined. */
+async function resolveRunAs(cfg: SandboxConfig): Promise<RunAs | undefined> {
+  if (process.geteuid?.() !== 0) return undefined;
+  const setprivPath = await findExecutable('setpriv', SYSTEM_BIN_DIRS);
+  if (!setprivPath) {
+    throw new SandboxUnavailableError(
+      'running as root, the sandbox drops runs to an unprivileged uid with setpriv (util-linux), which was not found ' +
+        'in the system directories: install util-linux (Alpine: `apk add setpriv`), or run firebreak as a non-root user.',
+    );
+  }
+  return { uid: cfg.sandboxUid, gid: cfg.sandboxGid, setprivPath };
 }
 
 /** prlimit is preferred; bash's ulimit is the fallback. Both are looked up in system dirs, which the

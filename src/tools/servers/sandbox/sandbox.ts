@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { parseSandboxConfig, type IsolationKind, type SandboxConfigInput, type SandboxLimits } from './config.js';
@@ -9,6 +8,8 @@ import type { IsolationBackend } from './isolation.js';
 import { codeCommand, type Language } from './languages.js';
 import type { PidsCgroupFactory, RunCgroup } from './pids-cgroup.js';
 import { resolveBackend } from './resolve-backend.js';
+import { createRunDir } from './run-dir.js';
+import { WorkspaceLease } from './workspace-lease.js';
 import { stderrLogger } from '../../../primitives/logger.js';
 
 export interface RunCommandRequest {
@@ -53,6 +54,8 @@ export interface SandboxOptions {
  * backend probe spawns a process) and share it between MCP sessions; each run is independent.
  *
  * Gotcha: runs may write to the workspace, and the writes persist; /tmp and HOME are fresh for every run.
+ * When firebreak is root, runs execute as `sandboxUid` and the workspace is chowned to it while runs are
+ * in progress, then back (workspace-lease.ts): do not run git on the workspace concurrently with a run.
  */
 export class Sandbox {
   private constructor(
@@ -60,6 +63,8 @@ export class Sandbox {
     private readonly hostWorkspace: string,
     readonly limits: SandboxLimits,
     private readonly cgroups: PidsCgroupFactory | undefined,
+    /** bwrap, or any run that drops to another uid: lends the workspace to the run uid and strips setuid/setgid after runs. */
+    private readonly lease: WorkspaceLease | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -72,8 +77,10 @@ export class Sandbox {
     const logger = opts.logger ?? stderrLogger('sandbox', 'info');
     const { backend, hostWorkspace, cgroups } = await resolveBackend(cfg);
     if (backend.warning) logger.warn({ isolation: backend.kind }, backend.warning);
-    logger.info({ isolation: backend.kind, workspace: hostWorkspace, pidsCgroup: cgroups !== undefined }, 'sandbox ready');
-    return new Sandbox(backend, hostWorkspace, cfg.limits, cgroups, logger);
+    const lease = backend.kind === 'bwrap' || backend.runAs ? await WorkspaceLease.create(hostWorkspace, backend.runAs, logger) : undefined;
+    const runAs = backend.runAs ? { uid: backend.runAs.uid, gid: backend.runAs.gid } : undefined;
+    logger.info({ isolation: backend.kind, workspace: hostWorkspace, pidsCgroup: cgroups !== undefined, runAs }, 'sandbox ready');
+    return new Sandbox(backend, hostWorkspace, cfg.limits, cgroups, lease, logger);
   }
 
   get isolation(): IsolationKind {
@@ -106,17 +113,22 @@ export class Sandbox {
     if (timeoutMs > this.limits.maxTimeoutMs) {
       throw new SandboxRequestError(`timeoutMs: must be at most ${this.limits.maxTimeoutMs}`);
     }
-    const runDir = await mkdtemp(join(tmpdir(), 'firebreak-run-'));
+    const runDir = await createRunDir('firebreak-run-', this.backend.runAs, { hostPaths: this.backend.kind === 'process' });
     let cgroup: RunCgroup | undefined;
+    let leased = false;
     try {
-      await mkdir(join(runDir, 'code'), { mode: 0o755 });
-      await mkdir(join(runDir, 'home'), { mode: 0o700 });
       if (code) {
-        const cmd = codeCommand(code.language, this.backend.codeDir(runDir));
-        await writeFile(join(runDir, 'code', cmd.file), code.code, { mode: 0o444 });
+        const cmd = codeCommand(code.language, this.backend.codeDir(runDir), this.backend.nodePath);
+        const file = join(runDir, 'code', cmd.file);
+        await writeFile(file, code.code);
+        await chmod(file, 0o444); // readable by a run with another uid, whatever the umask
         argv = cmd.argv;
       }
       const launch = this.backend.launch({ argv, cwd, runDir, limits: this.limits });
+      if (this.lease) {
+        leased = true; // before awaiting: a lease counted in must be released, whatever happens next
+        await this.lease.acquire();
+      }
       if (this.cgroups) {
         cgroup = await this.cgroups.create(this.limits.maxProcesses);
         // Join the cgroup before exec, so every descendant is born inside it; fail closed if the join fails.
@@ -141,7 +153,10 @@ export class Sandbox {
         ...(this.backend.warning ? { warning: this.backend.warning } : {}),
       };
     } finally {
+      // Order matters: the lease walks the workspace by path, which is only safe once no process of the
+      // run is left (the cgroup is empty, or bwrap's pid namespace died with its init).
       await cgroup?.dispose();
+      if (leased) await this.lease?.release();
       await rm(runDir, { recursive: true, force: true });
     }
   }
