@@ -4,11 +4,11 @@ import type { Scenario } from '../drills/scenario-schema.js';
 import { createCommandDeployer } from './deployer/command-deployer.js';
 import { createDeployer } from './deployer/deployer.js';
 import type { Ingress } from './deployer/ingress.js';
-import { waitHealthy } from './deployer/releases.js';
-import type { DeployerControl, Release, Rollout } from './deployer/types.js';
+import { probeHealth } from './deployer/releases.js';
+import type { DeployerControl, HealthProbe, Release, Rollout } from './deployer/types.js';
 import type { LabRepo } from './lab-repo.js';
 import type { Teardown } from './lab-teardown.js';
-import { spawnChild } from './process.js';
+import { spawnChild, type ChildHandle } from './process.js';
 
 /** The service under drill, however it is run: firebreak's target, or a team's own service. */
 export interface LabTarget {
@@ -73,7 +73,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       const start = target.start;
       const child = await spawnChild({ name, command: start.command, args: start.args, cwd: start.cwd, env: start.env, waitFor: 'spawn' });
       teardown.add('custom-target', () => child.stop().then(() => undefined));
-      const health = await waitHealthy(new URL(target.healthPath, target.url).href, start.timeoutMs);
+      const health = await waitStarted(child, new URL(target.healthPath, target.url).href, start.timeoutMs);
       if (!health.ok) throw new Error(`${name} did not become healthy at ${target.url}${target.healthPath}: ${health.error ?? `HTTP ${health.status}`}\n${child.stderr().slice(-2_000)}`);
     }
     o.onUpstream(target.url);
@@ -96,4 +96,22 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
     throw new Error(`the first deploy of main failed: ${first.error ?? 'unknown'}${first.stderrTail ? `\n${first.stderrTail}` : ''}${first.logTail ? `\n${first.logTail}` : ''}`);
   }
   return result;
+}
+
+/**
+ * Polls a custom target's health URL until it answers 2xx, for up to `timeoutMs`. A start command that fails
+ * (non-zero exit, signal) ends the wait at once: its service is not coming. One that exits 0 may have
+ * started a daemon, so the wait goes on.
+ */
+async function waitStarted(child: ChildHandle, url: string, timeoutMs: number): Promise<HealthProbe> {
+  const deadline = Date.now() + timeoutMs;
+  let last: HealthProbe = { ok: false, error: 'not probed' };
+  while (Date.now() < deadline) {
+    last = await probeHealth(url, Math.min(2_000, Math.max(100, deadline - Date.now())));
+    if (last.ok) return last;
+    const exit = child.exitInfo();
+    if (exit && exit.code !== 0) return { ok: false, error: `its start command exited with ${exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`} before it was healthy` };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return last;
 }

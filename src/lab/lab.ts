@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -87,6 +87,9 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
   options.signal?.throwIfAborted();
   const ownsDir = options.workDir === undefined;
   const workDir = options.workDir !== undefined ? resolve(options.workDir) : await mkdtemp(join(tmpdir(), 'firebreak-lab-'));
+  // Traversable (not listable) by others: with process isolation as root, the sandbox's unprivileged uid must
+  // reach the workspace inside. The lab writes no secrets here (tokens stay in process environments).
+  if (ownsDir) await chmod(workDir, 0o711);
   const teardown = new Teardown(logger);
   if (ownsDir) teardown.add('workdir', () => rm(workDir, { recursive: true, force: true }));
   let stopped = false;

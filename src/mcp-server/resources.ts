@@ -23,6 +23,13 @@ function variable(value: string | string[] | undefined): string {
 export function registerIncidentResources(server: McpServer, incidents: IncidentService): void {
   const completeId = async (value: string): Promise<string[]> =>
     (await incidents.list()).map((s) => s.id).filter((id) => id.startsWith(value)).sort().reverse().slice(0, 50);
+  /** The incident a resource URI names, or the spec's "resource not found". */
+  const incidentAt = async (uri: URL, vars: Record<string, string | string[]>) => {
+    const id = variable(vars.id);
+    const record = await incidents.get(id);
+    if (!record) throw notFound(uri.href, `no incident '${id}'`);
+    return { id, record };
+  };
 
   server.registerResource(
     'incident',
@@ -44,9 +51,7 @@ export function registerIncidentResources(server: McpServer, incidents: Incident
       mimeType: 'application/json',
     },
     async (uri, vars) => {
-      const id = variable(vars.id);
-      const record = await incidents.get(id);
-      if (!record) throw notFound(uri.href, `no incident '${id}'`);
+      const { record } = await incidentAt(uri, vars);
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(redactJson(record), null, 2) }] };
     },
   );
@@ -67,9 +72,7 @@ export function registerIncidentResources(server: McpServer, incidents: Incident
       mimeType: 'text/markdown',
     },
     async (uri, vars) => {
-      const id = variable(vars.id);
-      const record = await incidents.get(id);
-      if (!record) throw notFound(uri.href, `no incident '${id}'`);
+      const { id, record } = await incidentAt(uri, vars);
       const markdown = await incidents.postmortem(id);
       if (markdown === undefined) throw notFound(uri.href, `incident ${id} is still ${record.status}; the post-mortem exists once it has ended`);
       return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: redactText(markdown) }] };

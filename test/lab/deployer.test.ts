@@ -98,10 +98,13 @@ describe('deployer MCP server (real target processes behind the ingress)', () =>
   });
 
   it('reports a crash-looping release as failed with the stderr tail, and does not roll back', async () => {
-    const result = await call('deploy_service', { ref: 'release-1.5.0' });
+    const result = await call('deploy_service', { ref: 'release-1.5.0', idempotencyKey: 'fb-release-1.5.0' });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/exited at startup with code 1/);
     expect(text(result)).toMatch(/firestore/);
+    // The step re-run after a crash repeats the call with its key: answered from the record, not redeployed.
+    const repeat = await call('deploy_service', { ref: 'release-1.5.0', idempotencyKey: 'fb-release-1.5.0' });
+    expect(structured<{ rollout: unknown }>(repeat).rollout).toEqual({ ...structured<{ rollout: object }>(result).rollout, replayed: true });
     const status = structured<{ current: { releaseId: string; state: string; version: string; health: { ok: boolean } }; history: { outcome: string }[] }>(await call('rollout_status'));
     expect(status.current).toMatchObject({ releaseId: 'r2', version: '1.5.0', state: 'crash-looping', health: { ok: false } });
     expect(status.history.map((h) => h.outcome)).toEqual(['failed', 'succeeded']);

@@ -1,33 +1,14 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { prometheusAvailable } from './helpers/lab.js';
+import { descendants } from './helpers/processes.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** Every process below `root`, from ps. */
-function descendants(root: number | undefined): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, , comm]) => comm !== 'ps')
-    .map(([pid, ppid]) => [Number(pid), Number(ppid)] as [number, number]);
-  const found: number[] = [];
-  const walk = (pid: number | undefined): void => {
-    for (const [c, parent] of rows) {
-      if (parent === pid) {
-        found.push(c);
-        walk(c);
-      }
-    }
-  };
-  walk(root);
-  return found;
-}
 
 const alive = (pids: readonly number[]): number[] =>
   pids.filter((pid) => {

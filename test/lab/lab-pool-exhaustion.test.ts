@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -10,27 +9,8 @@ import { toJsonFile } from '../../src/lab/repo-template/index.js';
 import { connectTools, type ServerEntry, type ToolHost } from '../../src/tools/host/index.js';
 import { resultText } from '../../src/tools/types.js';
 import { prometheusAvailable } from './helpers/lab.js';
+import { descendants } from './helpers/processes.js';
 
-/** Every process below `root` (children, grandchildren...), from ps. */
-function descendants(root = process.pid): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, , comm]) => comm !== 'ps')
-    .map(([pid, ppid]) => [Number(pid), Number(ppid)] as [number, number]);
-  const found: number[] = [];
-  const walk = (pid: number): void => {
-    for (const [child, parent] of rows) {
-      if (parent === pid && child !== pid) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(root);
-  return found;
-}
 
 const alive = (pids: readonly number[]): number[] =>
   pids.filter((pid) => {

@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import { SerialQueue } from '../forge/context.js';
 import { DeployerStoppedError } from './errors.js';
 import { RolloutHistory } from './history.js';
+import { deployKeysFor } from './idempotency.js';
+import { maintenanceControl } from './maintenance.js';
 import { probeHealth, tailFile, tailText, waitHealthy } from './releases.js';
 import { rolloutRequests, type RunRollout } from './rollout-requests.js';
-import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout } from './types.js';
+import type { DeployerControl, DeploymentStatus, MaintenanceSwitch, Release, Rollout } from './types.js';
 
 /** A command line: what a scenario's custom target gives as its deploy step. */
 export interface DeployCommand {
@@ -28,6 +30,12 @@ export interface CommandDeployerOptions {
   readonly logger: Logger;
   readonly onRollout?: (rollout: Rollout) => void;
   readonly healthTimeoutMs?: number;
+  /**
+   * Where idempotency keys of deploys, rollbacks and maintenance switches are kept, so a repeated keyed call
+   * is answered from the record even after a restart. Default `<releasesDir>/idempotency-keys.json`;
+   * false keeps them in memory only.
+   */
+  readonly idempotencyFile?: string | false;
 }
 
 /** Runs `cmd` with `env` added; resolves with exit code and output tail. Kills the process group on timeout. */
@@ -68,9 +76,10 @@ function runCommand(cmd: DeployCommand, env: Record<string, string>): Promise<{ 
  */
 export function createCommandDeployer(options: CommandDeployerOptions): DeployerControl & { current(): Release | undefined; stop(): Promise<void> } {
   const history = new RolloutHistory();
+  const keys = deployKeysFor(options);
+  const maintenance = maintenanceControl(options.maintenance, keys, options.logger);
   const queue = new SerialQueue();
   let current: Release | undefined;
-  let maintenanceSince: string | undefined;
   let stopped = false;
 
   const rollout: RunRollout = (kind, ref, obtain, trigger, reason) =>
@@ -94,7 +103,7 @@ export function createCommandDeployer(options: CommandDeployerOptions): Deployer
     });
 
   return {
-    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => current, rollout }),
+    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => current, rollout, keys }),
     async status(o = {}): Promise<DeploymentStatus> {
       const rollouts = history.list().reverse();
       const last = rollouts.find((r) => r.releaseId === current?.id);
@@ -112,15 +121,11 @@ export function createCommandDeployer(options: CommandDeployerOptions): Deployer
           lastExit: undefined,
           health,
         },
-        maintenance: { enabled: options.maintenance.maintenance(), since: maintenanceSince },
+        maintenance: maintenance.state(),
         history: o.historyLimit === undefined ? rollouts : rollouts.slice(0, o.historyLimit),
       };
     },
-    async setMaintenance(enabled): Promise<MaintenanceState> {
-      if (options.maintenance.maintenance() !== enabled) maintenanceSince = new Date().toISOString();
-      options.maintenance.setMaintenance(enabled);
-      return { enabled, since: maintenanceSince };
-    },
+    setMaintenance: maintenance.set,
     rollouts: () => history.list(),
     current: () => current,
     async stop() {

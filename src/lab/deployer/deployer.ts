@@ -5,10 +5,12 @@ import type { TargetHandle } from '../target/launch.js';
 import type { LabProvides } from '../target/startup.js';
 import { DeployerStoppedError } from './errors.js';
 import { RolloutHistory } from './history.js';
+import { deployKeysFor } from './idempotency.js';
+import { maintenanceControl } from './maintenance.js';
 import { probeHealth, tailFile, waitHealthy } from './releases.js';
 import { rolloutRequests, type RunRollout } from './rollout-requests.js';
 import { ReleaseSupervisor } from './supervisor.js';
-import type { DeployerControl, DeploymentStatus, MaintenanceState, MaintenanceSwitch, Release, Rollout } from './types.js';
+import type { DeployerControl, DeploymentStatus, MaintenanceSwitch, Release, Rollout } from './types.js';
 
 export interface DeployerOptions {
   /** The service repository (the forge's git dir): releases are exported from it. */
@@ -28,6 +30,12 @@ export interface DeployerOptions {
   readonly onRollout?: (rollout: Rollout) => void;
   /** How long a started release has to answer /healthz. Default 5 s. */
   readonly healthTimeoutMs?: number;
+  /**
+   * Where idempotency keys of deploys, rollbacks and maintenance switches are kept, so a repeated keyed call
+   * is answered from the record even after a restart. Default `<releasesDir>/idempotency-keys.json`;
+   * false keeps them in memory only.
+   */
+  readonly idempotencyFile?: string | false;
 }
 
 /** The built-in deployer, plus what the lab needs beyond the MCP tools. */
@@ -49,10 +57,11 @@ export interface Deployer extends DeployerControl {
  */
 export function createDeployer(options: DeployerOptions): Deployer {
   const history = new RolloutHistory();
+  const keys = deployKeysFor(options);
+  const maintenance = maintenanceControl(options.maintenance, keys, options.logger);
   const queue = new SerialQueue();
   const log = options.logger;
   let supervisor: ReleaseSupervisor | undefined;
-  let maintenanceSince: string | undefined;
   let stopped = false;
   // Every release listens where the previous one did: one address for the ingress and for Prometheus.
   let port: number | undefined;
@@ -103,7 +112,7 @@ export function createDeployer(options: DeployerOptions): Deployer {
     });
 
   return {
-    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => supervisor?.release, rollout }),
+    ...rolloutRequests({ repoDir: options.repoDir, releasesDir: options.releasesDir, history, current: () => supervisor?.release, rollout, keys }),
     async status(o = {}): Promise<DeploymentStatus> {
       const s = supervisor;
       const handle = s?.handle();
@@ -121,16 +130,11 @@ export function createDeployer(options: DeployerOptions): Deployer {
           lastExit: s.lastExit(),
           health: handle ? await probeHealth(`${handle.url}/healthz`) : { ok: false, error: `no process running (${s.state()})` },
         },
-        maintenance: { enabled: options.maintenance.maintenance(), since: maintenanceSince },
+        maintenance: maintenance.state(),
         history: o.historyLimit === undefined ? rollouts : rollouts.slice(0, o.historyLimit),
       };
     },
-    async setMaintenance(enabled, o = {}): Promise<MaintenanceState> {
-      if (options.maintenance.maintenance() !== enabled) maintenanceSince = new Date().toISOString();
-      options.maintenance.setMaintenance(enabled);
-      log.info({ maintenance: enabled, trigger: o.trigger ?? 'tool', reason: o.reason }, 'maintenance mode set');
-      return { enabled, since: maintenanceSince };
-    },
+    setMaintenance: maintenance.set,
     rollouts: () => history.list(),
     kill: (signal) => supervisor?.kill(signal) ?? false,
     current: () => supervisor?.release,

@@ -1,4 +1,5 @@
 import type { RolloutHistory } from './history.js';
+import type { DeployKeys, KeyedAction } from './idempotency.js';
 import { exportRelease } from './releases.js';
 import type { DeployerControl, Release, Rollout, RolloutTrigger } from './types.js';
 
@@ -12,6 +13,17 @@ export interface RolloutRequestsOptions {
   /** The release running now, read when a rollback's target is chosen. */
   readonly current: () => Release | undefined;
   readonly rollout: RunRollout;
+  /** De-duplicates keyed calls; shared with the deployer's maintenance switch. */
+  readonly keys: DeployKeys;
+}
+
+/**
+ * Runs `act` once per idempotency key (see `DeployKeys`); a repeat answers with the recorded value marked
+ * `replayed: true`. Without a key it just runs.
+ */
+export async function keyed<T extends object>(keys: DeployKeys, action: KeyedAction, key: string | undefined, args: Record<string, string | boolean | null>, act: () => Promise<T>): Promise<T> {
+  const { value, replayed } = await keys.once(action, key, args, act);
+  return replayed ? { ...value, replayed: true } : value;
 }
 
 /**
@@ -19,6 +31,8 @@ export interface RolloutRequestsOptions {
  * new release dir; a rollback redeploys the previous healthy release (or the one `to` names). Shared by every
  * deployer so both resolve refs, number releases and pick rollback targets the same way.
  * Gotcha: `obtain` runs inside `rollout`'s queue, so a rollback's target is chosen after any rollout in flight.
+ * With an idempotency key, a deploy is identified by its ref and a rollback by its `to` (null: the previous
+ * healthy release), so the repeat of a keyed rollback returns the first rollback rather than going back further.
  */
 export function rolloutRequests(options: RolloutRequestsOptions): Pick<DeployerControl, 'deploy' | 'rollback'> {
   const { history } = options;
@@ -29,10 +43,11 @@ export function rolloutRequests(options: RolloutRequestsOptions): Pick<DeployerC
         history.addRelease(release);
         return release;
       };
-      return options.rollout('deploy', ref, obtain, o.trigger ?? 'tool', o.reason);
+      return keyed(options.keys, 'deploy', o.idempotencyKey, { ref }, () => options.rollout('deploy', ref, obtain, o.trigger ?? 'tool', o.reason));
     },
     rollback(o = {}) {
-      return options.rollout('rollback', o.to ?? 'previous', async () => history.rollbackTarget(options.current(), o.to), o.trigger ?? 'tool', o.reason);
+      const run = (): Promise<Rollout> => options.rollout('rollback', o.to ?? 'previous', async () => history.rollbackTarget(options.current(), o.to), o.trigger ?? 'tool', o.reason);
+      return keyed(options.keys, 'rollback', o.idempotencyKey, { to: o.to ?? null }, run);
     },
   };
 }

@@ -44,6 +44,11 @@ export interface Rollout {
   /** Last lines of the service's stderr / log when it failed (secrets redacted). */
   stderrTail: string | undefined;
   logTail: string | undefined;
+  /**
+   * Set on the answer to a call whose idempotency key had been used already: this is the rollout recorded
+   * then (or the outcome of the call still in flight), and nothing ran again. Never set in the history.
+   */
+  replayed?: boolean;
 }
 
 /** Live state of the running release. `crash-looping`: it exits at startup and is being restarted with backoff. */
@@ -60,6 +65,18 @@ export interface MaintenanceState {
   readonly enabled: boolean;
   /** ISO time of the last change; undefined when never changed. */
   readonly since: string | undefined;
+  /** As `Rollout.replayed`: the switch recorded under this idempotency key earlier; nothing was switched now. */
+  readonly replayed?: boolean;
+}
+
+/**
+ * What deploy, rollback and maintenance calls may say besides their arguments. With `idempotencyKey` the
+ * action happens at most once per key (see `DeployKeys`): a repeat gets the recorded outcome, marked `replayed`.
+ */
+export interface ActionOptions {
+  readonly trigger?: RolloutTrigger;
+  readonly reason?: string;
+  readonly idempotencyKey?: string;
 }
 
 /** What `rollout_status` reports. */
@@ -90,11 +107,11 @@ export interface DeploymentStatus {
  */
 export interface DeployerControl {
   /** Exports `ref`, replaces the running release with it, health-checks it and records the rollout. Never throws for a failed release: the rollout says `failed`. */
-  deploy(ref: string, options?: { trigger?: RolloutTrigger; reason?: string }): Promise<Rollout>;
+  deploy(ref: string, options?: ActionOptions): Promise<Rollout>;
   /** Redeploys the previous healthy release, or the release `to` names (release id or revision prefix). */
-  rollback(options?: { to?: string; trigger?: RolloutTrigger; reason?: string }): Promise<Rollout>;
+  rollback(options?: ActionOptions & { to?: string }): Promise<Rollout>;
   status(options?: { historyLimit?: number }): Promise<DeploymentStatus>;
-  setMaintenance(enabled: boolean, options?: { trigger?: RolloutTrigger; reason?: string }): Promise<MaintenanceState>;
+  setMaintenance(enabled: boolean, options?: ActionOptions): Promise<MaintenanceState>;
   /** Every rollout so far, oldest first (a copy). */
   rollouts(): Rollout[];
 }

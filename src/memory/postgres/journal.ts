@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { JournalBackend, JournalBatch, StoredRun } from '../backend.js';
 import type { RunState } from '../types.js';
 import type { Tables } from './schema.js';
+import { inTransaction } from './transaction.js';
 
 interface RunRow {
   fingerprint: string;
@@ -48,9 +49,7 @@ export class PostgresJournal implements JournalBackend {
   }
 
   async writeBatch(batch: JournalBatch): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       for (const r of batch.starts) {
         await client.query(
           `INSERT INTO ${this.t.runs} AS r (run_id, fingerprint, structure, state, attempts, started_at) VALUES ($1, $2, $3, 'running', 1, $4)
@@ -71,14 +70,9 @@ export class PostgresJournal implements JournalBackend {
       for (const r of batch.finishes) {
         await client.query(`UPDATE ${this.t.runs} SET state = $2, finished_at = $3, error = $4 WHERE run_id = $1`, [r.runId, r.state, r.finishedAt, r.error]);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
+
 
   async countSteps(runId: string): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t.steps} WHERE run_id = $1`, [runId]);

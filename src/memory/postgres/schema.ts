@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './transaction.js';
 
 /** Table names for a prefix (validated by url.ts to be a plain SQL identifier). */
 export function tableNames(prefix: string) {
@@ -21,9 +22,7 @@ export type Tables = ReturnType<typeof tableNames>;
  * whatever the database's locale. Times are epoch milliseconds (bigint), from the writer's clock.
  */
 export async function migrate(pool: Pool, t: Tables): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`firebreak-migrate:${t.kv}`]);
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${t.kv} (
@@ -63,11 +62,5 @@ export async function migrate(pool: Pool, t: Tables): Promise<void> {
         PRIMARY KEY (run_id, path)
       );
     `);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

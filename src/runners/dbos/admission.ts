@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { EnqueuePlan } from '../enqueue-plan.js';
 import { QueueFullError } from '../errors.js';
 import { priorityRank } from '../types.js';
+import { inTransaction } from '../../memory/postgres/transaction.js';
 import { advisoryKey } from './database.js';
 
 /**
@@ -18,15 +19,10 @@ import { advisoryKey } from './database.js';
  */
 export async function admitAndEnqueue(pool: pg.Pool, client: DBOSClient, schema: string, plan: EnqueuePlan): Promise<string> {
   const table = `"${schema}".workflow_status`;
-  const conn = await pool.connect();
-  try {
-    await conn.query('BEGIN');
+  return inTransaction(pool, async (conn) => {
     // An id that exists already is an idempotent re-submit: no admission check, nothing new queued.
     const existing = await conn.query(`SELECT 1 FROM ${table} WHERE workflow_uuid = $1`, [plan.runId]);
-    if (existing.rowCount) {
-      await conn.query('COMMIT');
-      return plan.runId;
-    }
+    if (existing.rowCount) return plan.runId;
     await conn.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(`firebreak:admission:${schema}:${plan.queue.name}`)]);
     const { rows } = await conn.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE queue_name = $1 AND status = 'ENQUEUED' LIMIT $2) AS waiting`,
@@ -42,12 +38,6 @@ export async function admitAndEnqueue(pool: pg.Pool, client: DBOSClient, schema:
       ...(plan.timeoutMs !== undefined ? { workflowTimeoutMS: plan.timeoutMs } : {}),
       ...(plan.dedupeKey !== undefined ? { deduplicationID: plan.dedupeKey, duplicationPolicy: 'return-existing' as const } : {}),
     }, plan.input);
-    await conn.query('COMMIT');
     return handle.workflowID;
-  } catch (err) {
-    await conn.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
