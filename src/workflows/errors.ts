@@ -11,12 +11,23 @@ export class NoFixToDeployError extends Error {
   }
 }
 
-/** A devops action reported failure (the deploy did not come up, the rollback had no target, ...). Retryable. */
+/**
+ * A devops action reported failure (the deploy did not come up, the rollback had no target, ...). Retryable.
+ * `detail` is the persona's whole summary, which may quote the deploy tool's stderr/log tail; the message
+ * keeps only its first line (capped at 300 characters) — e.g. "deploy of <ref> (<rev>) FAILED: <reason>" —
+ * because it is logged at "step failed" and again at "retrying". The tail stays in the rollout record.
+ */
 export class ActionFailedError extends Error {
   override readonly name = 'ActionFailedError';
   constructor(readonly action: string, readonly detail: string) {
-    super(`${action} failed: ${detail}`);
+    super(`${action} failed: ${headline(detail)}`);
   }
+}
+
+/** The first non-empty line of `text`, whitespace collapsed, at most `max` characters. */
+function headline(text: string, max = 300): string {
+  const first = (text.split('\n').find((l) => l.trim() !== '') ?? '').replace(/\s+/g, ' ').trim();
+  return first.length <= max ? first : `${first.slice(0, max - 1)}…`;
 }
 
 /** A devops action was refused (an approval was rejected or timed out): never retried. */

@@ -35,7 +35,7 @@ for (const target of await durableTargets()) {
           expect(batch.map((e) => (e.event as { batch: number }).batch)).toEqual([...Array(BATCH).keys()]);
           expect(batch.at(-1)!.seq - batch[0]!.seq).toBe(BATCH - 1);
         }
-        // Both processes really interleaved: neither wrote all of its events in one block.
+        // Both processes really interleaved (each waits halfway for the other): neither wrote all its events in one block.
         const firstB = events.findIndex((e) => (e.event as { tag: string }).tag === 'B');
         const lastA = events.findLastIndex((e) => (e.event as { tag: string }).tag === 'A');
         expect(firstB).toBeLessThan(lastA);

@@ -35,6 +35,9 @@ describe('devops fallback chain', () => {
       const retries = record.timeline.filter((e) => e.kind === 'retry');
       expect(retries).toHaveLength(1);
       expect(retries[0]!.summary).toMatch(/retrying deploy .*ActionFailedError/);
+      // One line naming ref, revision and reason: the service's log tail stays in the rollout record.
+      expect(retries[0]!.summary).toMatch(/deploy of [0-9a-f]{40} \([0-9a-f]{7}\) FAILED: deploy command exited with 1\./);
+      expect(retries[0]!.summary).not.toMatch(/\n|--- service/);
       expect(record.actions.filter((a) => a.kind === 'deploy').map((a) => a.data?.outcome)).toEqual(['failed', 'succeeded']);
       // The retried attempt is a new conversation of the devops persona, at its own path.
       expect(record.timeline.filter((e) => e.kind === 'persona.start' && e.persona === 'devops')).toHaveLength(2);

@@ -1,9 +1,11 @@
 // Crash and resume with real processes: the responder is SIGKILLed the moment the PR exists (possibly before
 // the journal recorded it: the github server's idempotency key then returns the same PR), resumed and killed
-// again while it verifies the deploy, then resumed to the end. The journal (SQLite) makes every resumed run
-// replay what was done: one PR, one merge, one deploy reach the world.
+// in the middle of the deploy call (the deploy goes on in the deployer; the resumed step repeats the call with
+// the same idempotency key and gets that rollout), resumed and killed again while it verifies the deploy, then
+// resumed to the end. The journal (SQLite) makes every resumed run replay what was done, and the tools'
+// idempotency keys cover the calls that were in flight: one PR, one merge, one deploy reach the world.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,18 +84,46 @@ describe('crash and resume', () => {
     await first.waitFor('action pull_request');
     expect(await first.kill()).toBe('SIGKILL');
 
-    const second = child([memoryUrl, id, servers, 'resume']);
-    await second.waitFor('verify.start');
-    expect(await second.kill()).toBe('SIGKILL');
-    // The second process did not run stage 1 again, and opened no second PR.
-    expect(second.output()).not.toContain('persona.start observability');
+    // A deploy that takes 2 s, so the responder can be killed while its deploy call is in flight.
+    const hook = join(world.dir, 'deploy-hook.mjs');
+    const hookSource = await readFile(hook, 'utf8');
+    await writeFile(hook, `await new Promise((r) => setTimeout(r, 2000));\n${hookSource}`);
+    const deploying = (): boolean => world.deployer.rollouts().slice(deploysBefore).some((r) => r.kind === 'deploy' && r.trigger === 'tool' && r.outcome === 'in-progress');
+    try {
+      const second = child([memoryUrl, id, servers, 'resume']);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (deploying()) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 20);
+        void second.exited.then((code) => {
+          clearInterval(timer);
+          reject(new Error(`second responder exited (${code}) before deploying:\n${second.output()}`));
+        });
+      });
+      expect(await second.kill()).toBe('SIGKILL');
+      // The second process did not run stage 1 again, opened no second PR, and never saw its deploy's answer.
+      expect(second.output()).not.toContain('persona.start observability');
+      expect(second.output()).not.toMatch(/^action deploy/m);
+    } finally {
+      await writeFile(hook, hookSource);
+    }
 
     const third = child([memoryUrl, id, servers, 'resume']);
-    expect(await third.exited, third.output()).toBe(0);
-    expect(third.output()).toContain('DONE resolved');
-    // No persona ran again. (If the second process died before saving its deploy to the record, the third
+    await third.waitFor('verify.start');
+    expect(await third.kill()).toBe('SIGKILL');
+    // The repeated deploy call was answered with the rollout the killed process started: no second rollout.
+    expect(third.output()).toMatch(/^action deploy /m);
+    expect(world.deployer.rollouts().slice(deploysBefore).filter((r) => r.kind === 'deploy')).toHaveLength(1);
+
+    const fourth = child([memoryUrl, id, servers, 'resume']);
+    expect(await fourth.exited, fourth.output()).toBe(0);
+    expect(fourth.output()).toContain('DONE resolved');
+    // No persona ran again. (If the third process died before saving its deploy to the record, the fourth
     // recovers it from the journal: "action deploy <sha> (recovered from the journal)"; see recorder.test.ts.)
-    expect(third.output()).not.toMatch(/persona\.start|action deploy \w+$/m);
+    expect(fourth.output()).not.toMatch(/persona\.start|action deploy \w+$/m);
 
     // The world saw each side effect once.
     const pulls = (await world.api('/pulls?state=all&per_page=100')) as { head: { ref: string }; merged_at: string | null }[];
@@ -104,14 +134,14 @@ describe('crash and resume', () => {
     expect(deploys).toHaveLength(1);
     expect(world.sim.poolSize).toBe(50);
 
-    // The stored record tells the whole story, across the three processes.
+    // The stored record tells the whole story, across the four processes.
     const memory = await openMemory(memoryUrl);
     try {
       const record = (await memory.get(`incident-${id}`, 'record')) as unknown as IncidentRecord;
       expect(record.status).toBe('resolved');
       expect(record.actions.map((a) => a.kind)).toEqual(['branch', 'commit', 'pull_request', 'merge', 'deploy']);
-      expect(record.timeline.filter((e) => e.kind === 'resumed')).toHaveLength(2);
-      expect(await memory.journal().status(id)).toMatchObject({ state: 'completed', attempts: 3 });
+      expect(record.timeline.filter((e) => e.kind === 'resumed')).toHaveLength(3);
+      expect(await memory.journal().status(id)).toMatchObject({ state: 'completed', attempts: 4 });
     } finally {
       await memory.close();
     }

@@ -92,6 +92,7 @@ async function respond(argv: string[]): Promise<number> {
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
+    prompts.withdraw();
     cancel.abort(new Error('interrupted (SIGINT)'));
   };
   process.once('SIGINT', onSigint);
@@ -102,7 +103,7 @@ async function respond(argv: string[]): Promise<number> {
   const prompts = new ApprovalPrompts(runtime.service, interactive, (line) => {
     clear();
     out.write(`${line}\n`);
-  });
+  }, onSigint);
   try {
     const started = args.resume
       ? await runtime.service.resume(args.resume, { signal: cancel.signal })
@@ -112,7 +113,8 @@ async function respond(argv: string[]): Promise<number> {
     // Milestones get a line each; on a TTY the status line below them is redrawn on every change and each second.
     const update = async (): Promise<void> => {
       const record = await runtime.service.get(started.id);
-      if (!record) return;
+      // While a question is on screen, a line written now would erase it: milestones wait for the answer.
+      if (!record || prompts.asking) return;
       for (const e of record.timeline.slice(printed)) {
         if (!isMilestone(e)) continue;
         clear();
@@ -134,6 +136,7 @@ async function respond(argv: string[]): Promise<number> {
     timer?.unref();
     prompts.watch(started.id);
     const record = await started.done;
+    prompts.withdraw(); // a request the incident no longer waits for (interrupted, stopped) must not keep its question up
     unsubscribe();
     if (timer) clearInterval(timer);
     schedule();
@@ -164,18 +167,22 @@ async function respond(argv: string[]): Promise<number> {
 /**
  * Approval requests of one incident: on an interactive TTY, asked one at a time ("Approve ...? [y/N]");
  * elsewhere, announced with how to decide them (the MCP server's approve tool) before the timeout escalates.
+ * Gotchas: readline puts the terminal in raw mode, so Ctrl-C reaches it as a key, not as SIGINT: it is
+ * forwarded to `onInterrupt`. A request decided elsewhere (timeout, the approve tool) withdraws its question.
  */
 class ApprovalPrompts {
   #queue: Promise<void> = Promise.resolve();
   #rl: ReturnType<typeof createInterface> | undefined;
   #off: (() => void) | undefined;
-  /** True while a question is on screen: the status line must not overwrite it. */
+  #question: { requestId: string; abort: AbortController } | undefined;
+  /** True while a question is on screen: the status line and milestones must not overwrite it. */
   asking = false;
 
   constructor(
     private readonly service: Awaited<ReturnType<typeof openResponder>>['service'],
     private readonly interactive: boolean,
     private readonly say: (line: string) => void,
+    private readonly onInterrupt: () => void,
   ) {}
 
   watch(incidentId: string): void {
@@ -185,21 +192,53 @@ class ApprovalPrompts {
         this.say(`approval needed: ${req.action} ${JSON.stringify(req.args)} (request ${req.id}); approve it with the MCP server's approve tool before it times out`);
         return;
       }
-      this.#queue = this.#queue.then(() => this.#ask(incidentId, req));
+      this.#queue = this.#queue.then(() => this.#ask(incidentId, req)).catch((err: unknown) => {
+        this.say(`approval prompt failed: ${(err as Error).message}; decide request ${req.id} with the MCP server's approve tool`);
+      });
+    };
+    const onDecided = (req: ApprovalRequest): void => {
+      if (this.#question?.requestId === req.id) this.withdraw();
     };
     this.service.broker.on('requested', onRequested);
-    this.#off = () => this.service.broker.off('requested', onRequested);
+    this.service.broker.on('decided', onDecided);
+    this.#off = () => {
+      this.service.broker.off('requested', onRequested);
+      this.service.broker.off('decided', onDecided);
+    };
+  }
+
+  /** Takes the open question off the screen, unanswered (its request was decided elsewhere or is gone). */
+  withdraw(): void {
+    if (!this.#question) return;
+    this.#question.abort.abort();
+    this.#question = undefined;
+    this.asking = false;
+    process.stdout.write('\n');
   }
 
   async #ask(incidentId: string, req: ApprovalRequest): Promise<void> {
     if (!this.service.pendingApprovals(incidentId).some((r) => r.id === req.id)) return;
-    this.#rl ??= createInterface({ input: process.stdin, output: process.stdout });
+    if (!this.#rl) {
+      this.#rl = createInterface({ input: process.stdin, output: process.stdout });
+      this.#rl.on('SIGINT', this.onInterrupt);
+    }
     const who = `cli:${process.env.USER ?? 'operator'}`;
     this.say('');
     this.asking = true;
-    const answer = await this.#rl.question(`Approve ${req.action}${req.persona ? ` for ${req.persona}` : ''} ${JSON.stringify(req.args)}? [y/N] `).finally(() => {
-      this.asking = false;
-    });
+    const question = { requestId: req.id, abort: new AbortController() };
+    this.#question = question;
+    let answer: string;
+    try {
+      answer = await this.#rl.question(`Approve ${req.action}${req.persona ? ` for ${req.persona}` : ''} ${JSON.stringify(req.args)}? [y/N] `, { signal: question.abort.signal });
+    } catch (err) {
+      if (question.abort.signal.aborted) return; // withdrawn
+      throw err;
+    } finally {
+      if (this.#question === question) {
+        this.#question = undefined;
+        this.asking = false;
+      }
+    }
     const yes = /^y(es)?$/i.test(answer.trim());
     if (yes) this.service.approve(incidentId, req.id, who);
     else this.service.reject(incidentId, req.id, who, 'declined at the CLI prompt');
@@ -207,6 +246,7 @@ class ApprovalPrompts {
 
   close(): void {
     this.#off?.();
+    this.withdraw();
     this.#rl?.close();
   }
 }
