@@ -11,9 +11,9 @@ export type Access = 'search' | 'execute';
  * others, whichever class applies, as the kernel checks it), and `path` itself must allow `access`.
  * Symlinks are resolved first. Checks mode bits only (ACLs could grant more; a mount could be noexec).
  *
- * Use it where a run reaches host paths directly (`--isolation process` as root): a Node installed by
- * scripts/setup.sh under /root (0700), or a workspace inside a mkdtemp directory, is out of reach of the
- * sandbox uid, and saying so at startup beats a "Permission denied" from every run.
+ * Use it where a run reaches host paths directly (`--isolation process` as root): a Node installed under
+ * /root (0700, e.g. by nvm), or a workspace inside a mkdtemp directory, is out of reach of the sandbox uid,
+ * and saying so at startup beats a "Permission denied" from every run.
  */
 export async function unreachableReason(path: string, ids: Ids, access: Access): Promise<string | undefined> {
   const real = await realpath(path).catch(() => undefined);

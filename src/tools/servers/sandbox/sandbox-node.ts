@@ -4,8 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 /**
  * Where bwrap runs see firebreak's Node when it lives outside the system directories: a fixed path whose
  * parents the sandbox creates 0755, so the run's uid can reach it wherever the host keeps Node — typically
- * `/root/.nvm` (/root is 0700), which the dropped uid 65534
- * could never traverse at its host path.
+ * `/root/.nvm` (/root is 0700), which the dropped uid 65534 could never traverse at its host path.
  */
 export const SANDBOX_NODE_DIR = '/run/firebreak/node';
 

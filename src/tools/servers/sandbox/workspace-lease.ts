@@ -11,7 +11,8 @@ const SET_ID_BITS = 0o6000;
 
 /**
  * Hands the workspace to the sandbox uid while runs are in progress, takes it back when the last one ends,
- * and removes setuid/setgid bits a run left behind. Only bwrap runs use it.
+ * and removes setuid/setgid bits a run left behind. Used by bwrap runs, and by process runs when firebreak is
+ * root (they drop to the sandbox uid too).
  *
  * Lending: when runs execute as another uid than the workspace's owner (firebreak is root, runs drop to
  * `sandboxUid`), every directory and single-link regular file the owner owns is chowned to the run uid
