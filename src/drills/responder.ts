@@ -15,7 +15,8 @@ import type { PostmortemRenderer } from './report/postmortem.js';
  * ADAPTER — the one place the drills meet the incident workflow (src/workflows): the real responder.
  *
  * Per drill it connects a tool host to the lab's MCP servers, starts an incident service with the chosen
- * model(s), responds to the alert with approvals on `auto` (a drill has nobody to ask), waits for the
+ * model(s), responds to the alert with approvals on `auto` (a drill has nobody to ask: human-only actions
+ * such as maintenance mode are refused at once), waits for the
  * incident to end and closes everything it opened. What it gets is only what the runner hands it: the
  * alert, the lab's MCP config and the service's repository and SLOs — never the scenario.
  * Verification inside the workflow uses the service's own SLO checks and hold time, polled every 2 s
@@ -31,9 +32,17 @@ export async function defaultResponder(choice: ModelChoice, opts: { logger?: Log
         model,
         repository: lab.service.repository,
         baseBranch: lab.service.baseBranch,
-        approval: { policy: 'auto' },
+        // Nobody is there to ask: risky actions are auto-approved and recorded so; human-only ones (maintenance
+        // mode) are refused at once, and the incident escalates instead.
+        approval: { policy: 'auto', human: false },
         journal: false,
-        workflow: { verification: { checks: lab.service.slos, holdSeconds: lab.service.holdSeconds, intervalSeconds: 2, deadlineSeconds: 120 } },
+        workflow: {
+          verification: { checks: lab.service.slos, holdSeconds: lab.service.holdSeconds, intervalSeconds: 2, deadlineSeconds: 120 },
+          // A compressed lab: a provider outage is waited out for up to 4 min; the response ends (and escalates)
+          // before the drill's usual 5-minute respond limit would cut it off.
+          deploy: { waitSeconds: 240, deployBackoffMs: 2_000 },
+          budget: { wallClockSeconds: 280 },
+        },
         ...(opts.logger ? { logger: opts.logger } : {}),
       });
       try {

@@ -1,4 +1,5 @@
-import { resultText, type ToolCallOptions, type ToolResult, type ToolSet } from '../tools/types.js';
+import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
+import { toolData } from './tool-data.js';
 import { globToRegExp } from '../personas/allowlist.js';
 
 /**
@@ -52,7 +53,7 @@ export function actionOf(name: string, args: Record<string, unknown>, result: To
   const rule = COMPILED.find((r) => r.re.test(name));
   if (!rule || result.structuredContent?.refusedByApprovalGate === true) return undefined;
   if (result.isError === true && !rule.recordFailures) return undefined;
-  const described = rule.describe(dataOf(result), args);
+  const described = rule.describe(toolData(result), args);
   return described ? { kind: rule.kind, tool: name, ref: described.ref, ok: result.isError !== true, ...described.data } : undefined;
 }
 
@@ -67,21 +68,6 @@ export function recordActions(inner: ToolSet): ToolSet {
       return result;
     },
   };
-}
-
-/** structuredContent, else the first text block that parses as a JSON object. */
-function dataOf(result: ToolResult): Record<string, unknown> {
-  if (result.structuredContent) return result.structuredContent;
-  for (const c of result.content) {
-    if (c.type !== 'text' || typeof c.text !== 'string') continue;
-    try {
-      const parsed: unknown = JSON.parse(c.text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: try the next block
-    }
-  }
-  return { text: resultText(result).slice(0, 500) };
 }
 
 /**

@@ -17,7 +17,20 @@ export interface ApprovalGateOptions {
   risky?: readonly string[];
   /** Who is asking, for the request record. */
   persona?: string;
+  /**
+   * Tools that always need a human decision, whatever the policy (default: maintenance mode, which takes the
+   * service out of traffic). Turning such a switch off (`enabled: false`) restores service and is not held.
+   */
+  humanOnly?: readonly string[];
+  /**
+   * Who can reach a human for `humanOnly` actions (the broker); default `approver`. Without one — a drill, a
+   * CI job — such actions are refused at once, and the workflow escalates instead.
+   */
+  human?: Approver;
 }
+
+/** Actions no policy may approve on its own: they take the service fully out of traffic. */
+export const DEFAULT_HUMAN_ONLY = ['*.maintenance_mode'] as const;
 
 /** The actions that need a human (or the auto policy) by default: merges, deploys, rollbacks, maintenance. */
 export const DEFAULT_RISKY = ['*.merge_pull_request', '*.deploy_service', '*.rollback', '*.maintenance_mode'] as const;
@@ -36,14 +49,30 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
   if (opts.policy === 'require' && !opts.approver) throw new TypeError("gateTools: policy 'require' needs an approver");
   // Compiled once per gate: the same glob dialect as persona allowlists (`*` within one segment of server.tool).
   const patterns = compileAllowlist(opts.risky ?? DEFAULT_RISKY);
+  const humanOnly = compileAllowlist(opts.humanOnly ?? DEFAULT_HUMAN_ONLY);
+  const human = opts.human ?? opts.approver;
   return {
     list: () => inner.list(),
     async call(name: string, args: Record<string, unknown>, callOpts: ToolCallOptions = {}): Promise<ToolResult> {
       const spec = inner.list().find((t) => t.name === name);
-      if (!isRisky(spec, name, patterns)) return inner.call(name, args, callOpts);
+      const needsHuman = humanOnly(name) && args.enabled !== false;
+      if (!needsHuman && !isRisky(spec, name, patterns)) return inner.call(name, args, callOpts);
       const ctx = callOpts.ctx;
       const persona = opts.persona ?? (ctx ? personaFromPath(ctx.path) : undefined);
       const base = { action: name, args: redactJson(args), ...(persona ? { persona } : {}) };
+      if (needsHuman && opts.policy !== 'deny') {
+        // Recorded as an escalation: a human is being asked to take the service out of traffic.
+        ctx?.emit('escalation', { reason: 'human-only action', action: name, detail: `${name} always needs a human decision` });
+        if (!human) {
+          ctx?.emit('approval', { ...base, approved: false, by: 'policy:human-only' });
+          return refused(name, 'it always needs a human decision and nobody can be asked here (no approver); escalate instead');
+        }
+        ctx?.emit('approval.requested', base);
+        const decision = await human.request({ runId: ctx?.runId ?? 'unknown', ...base }, callOpts.signal ?? ctx?.signal);
+        ctx?.emit('approval', { ...base, id: decision.request.id, approved: decision.approved, by: decision.by, reason: decision.reason });
+        if (!decision.approved) return refused(name, `rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`);
+        return inner.call(name, args, callOpts);
+      }
       if (opts.policy === 'deny') {
         ctx?.emit('approval', { ...base, approved: false, by: 'policy:deny' });
         return refused(name, 'the approval policy is deny');

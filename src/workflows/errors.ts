@@ -53,3 +53,11 @@ export class RepositoryUnknownError extends Error {
     super(`${stage}: no repository is known for this service; set "repository" or "services.<name>.repository" in firebreak.config.json, or a "repository" label on the alert`);
   }
 }
+
+/** The assessment identified no cause: nothing is changed on a guess; the incident escalates with the evidence. */
+export class NoDiagnosisError extends Error {
+  override readonly name = 'NoDiagnosisError';
+  constructor(readonly assessment: string) {
+    super(`the evidence does not identify a cause, so nothing is changed; a human must investigate (assessment: ${assessment})`);
+  }
+}

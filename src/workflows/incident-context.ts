@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from './alert.js';
+import type { ChangeReport } from './changes.js';
+import type { SloStatus } from './verify.js';
 
 /**
  * The incident as every persona and workflow step sees it: the alert normalised into plain JSON plus what the
@@ -42,6 +44,10 @@ export interface IncidentContext {
   window: string;
   /** Markdown list of the observability evidence, added once stage 1 has run (for PR bodies and tickets). */
   evidence?: string;
+  /** What changed around the incident's start, the suspect change and the known-good release (the situation stage). */
+  changes?: ChangeReport;
+  /** The SLO checks measured when the response began. */
+  slo?: SloStatus;
 }
 
 /** Per-service settings from the configuration (`services.<name>`). */

@@ -2,6 +2,8 @@ import type { ChatModel } from '../models/types.js';
 import { provide } from '../personas/runtime.js';
 import { router, sequence, step } from '../primitives/index.js';
 import type { Context, Step } from '../primitives/types.js';
+import { budgetTools, incidentBudgetSchema, type IncidentBudgetOptions } from './budget.js';
+import { changesSchema, situationStage, type ChangesOptions } from './stage-situation.js';
 import type { ToolSet } from '../tools/types.js';
 import { recordActions } from './actions.js';
 import type { Severity } from './alert.js';
@@ -44,7 +46,11 @@ export interface IncidentWorkflowOptions {
   /** Channel and pager for p0 escalation and unresolved p0/p1 incidents. */
   notifier?: Notifier;
   verification?: VerificationOptions;
-  deploy?: Pick<DeployStageOptions, 'deployAttempts' | 'deployBackoffMs' | 'lastResort'>;
+  deploy?: Pick<DeployStageOptions, 'deployAttempts' | 'deployBackoffMs' | 'lastResort' | 'waitSeconds'>;
+  /** Change awareness: how far back to look, what is suspect, which metric and files to read. */
+  changes?: ChangesOptions;
+  /** The whole incident's tool-call and wall-clock budget; past it the response stops and escalates. */
+  budget?: IncidentBudgetOptions;
   ticket?: TicketOptions;
   /** Route when neither the alert nor the assessment gives a severity (the seed's default: p2). */
   defaultSeverity?: Severity;
@@ -65,13 +71,20 @@ export interface IncidentWorkflowOptions {
  * const outcome = await run(workflow, { incident: buildIncidentContext(parseAlert(payload), { id: 'inc-1' }) });
  */
 export function incidentResponse(opts: IncidentWorkflowOptions): Step<IncidentInput, IncidentOutcome> {
-  const tools = recordActions(opts.tools);
+  const budget = incidentBudgetSchema.parse(opts.budget ?? {});
+  const tools = budgetTools(recordActions(opts.tools), budget.toolCalls);
   const built = workflowPersonas(opts.overrides);
   const personas: WorkflowPersonas = { ...built, ...(opts.personas ?? {}) };
   const verification = verificationSchema.parse(opts.verification ?? {});
+  const situation = situationStage({ tools, changes: changesSchema.parse(opts.changes ?? {}), verification });
   const detect = detectStage(personas.observability);
-  const fix = fixStage(personas.backend);
-  const deploy = deployStage({ devops: personas.devops, tools, verification, ...(opts.deploy ?? {}) });
+  const fix = fixStage(personas.backend, tools);
+  const announce = async (state: IncidentState, text: string, ctx: Context): Promise<void> => {
+    const i = state.incident;
+    const sent = await sendNotifications(opts.notifier, ['channel'], { incidentId: i.id, title: i.title, severity: state.severity ?? 'p1', reason: 'update', text }, tools, ctx);
+    state.notifications = [...(state.notifications ?? []), ...sent];
+  };
+  const deploy = deployStage({ devops: personas.devops, tools, verification, announce, ...(opts.deploy ?? {}) });
   const triage = detectStage(personas.observability, 'assess');
 
   const routes = router({
@@ -97,10 +110,13 @@ export function incidentResponse(opts: IncidentWorkflowOptions): Step<IncidentIn
   const root: Step<IncidentInput, IncidentOutcome> = {
     name: 'incident',
     kind: 'workflow',
-    children: [triage, routes, notifyUnresolved],
+    children: [situation, triage, routes, notifyUnresolved],
     async run(input: IncidentInput, ctx: Context): Promise<IncidentOutcome> {
       const sev = input.incident.severity;
-      let state: IncidentState = { incident: input.incident, ...(sev ? { severity: sev, severitySource: 'alert' as const } : {}) };
+      const deadline = new Date(Date.now() + budget.wallClockSeconds * 1000).toISOString();
+      let state: IncidentState = { incident: input.incident, deadline, ...(sev ? { severity: sev, severitySource: 'alert' as const } : {}) };
+      // What changed, and do the SLOs hold: before any diagnosis, whatever the route.
+      state = await ctx.run(situation, state);
       if (!sev) state = await ctx.run(triage, state);
       if (!state.severity) state = { ...state, severity: opts.defaultSeverity ?? 'p2', severitySource: 'default' };
       ctx.emit('route', { severity: state.severity, source: state.severitySource });
@@ -117,6 +133,9 @@ export function incidentResponse(opts: IncidentWorkflowOptions): Step<IncidentIn
 /** The verdict for a finished state: resolved or not, which kind of ending, and a one-line summary. */
 export function conclude(state: IncidentState): IncidentOutcome {
   const base = { state };
+  if (state.assessment?.status === 'healthy' && !state.failure) {
+    return { ...base, resolved: true, kind: 'no-action', summary: `No action taken: the service is healthy by every measured signal and its SLOs hold. ${state.assessment.summary}`.trim() };
+  }
   if (state.failure) {
     return { ...base, resolved: false, kind: 'unresolved', summary: `The ${state.failure.stage} stage could not complete: ${state.failure.error}`, error: state.failure.error };
   }
@@ -134,7 +153,7 @@ export function conclude(state: IncidentState): IncidentOutcome {
     default: {
       const d = state.devops;
       if (!d) return { ...base, resolved: false, kind: 'unresolved', summary: 'Stage 3 did not run.' };
-      if (d.outcome === 'fix-verified' || d.outcome === 'rollback-verified') return { ...base, resolved: true, kind: 'resolved', summary: d.summary };
+      if (d.outcome === 'fix-verified' || d.outcome === 'rollback-verified' || d.outcome === 'recovered') return { ...base, resolved: true, kind: 'resolved', summary: d.summary };
       if (d.outcome === 'maintenance') return { ...base, resolved: false, kind: 'mitigated', summary: d.summary };
       return { ...base, resolved: false, kind: 'unresolved', summary: d.summary, error: d.summary };
     }

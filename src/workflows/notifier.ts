@@ -15,7 +15,7 @@ export interface Notification {
   severity: string;
   /** One paragraph: what is happening and what the responders did or need. */
   text: string;
-  reason: 'p0-escalation' | 'unresolved' | 'approval-timeout';
+  reason: 'p0-escalation' | 'unresolved' | 'approval-timeout' | 'update';
 }
 
 export interface NotifyResult {

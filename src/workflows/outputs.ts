@@ -29,20 +29,38 @@ export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 
 export const rootCauseSchema = z.object({
   category: z.enum(ROOT_CAUSE_CATEGORIES).describe('Kind of failure; other when none fits (say which in the hypothesis)'),
-  components: z.array(z.string().min(1)).min(1).max(3).describe('The failing component(s), most specific first, kebab-case (e.g. database-connection-pool)'),
+  components: z.array(z.string().min(1)).min(1).max(3).describe('The failing component FIRST (it is what counts), then at most two related ones; kebab-case (e.g. database-connection-pool)'),
+  settings: z.array(z.string().min(1)).max(10).optional().describe('Configuration keys (dotted, e.g. pool.size) or file paths the evidence implicates: a fix may change these and nothing else'),
 });
 export type RootCause = z.infer<typeof rootCauseSchema>;
 
 /** Stage 1: the observability expert's assessment, with a structured root cause (null when the evidence does not show one). */
 export const assessmentOutput = observabilityOutput.extend({
+  status: z.enum(['incident', 'healthy', 'unknown']).optional().describe('healthy: every measured signal is normal and the SLOs hold (the alert needs no action); unknown: something is wrong but the evidence does not show what (rootCause null: a human investigates); incident (default): rootCause says what is wrong'),
   rootCause: rootCauseSchema.nullable().describe('null when the evidence does not identify a cause: say so, do not guess'),
+  measurements: z.record(z.string(), z.number()).optional().describe('The numbers the diagnosis rests on, by name (e.g. requestRate, queryMeanSeconds, inFlightDemand, poolMax)'),
 });
 export type Assessment = z.infer<typeof assessmentOutput>;
+
+/** A check of a fix's expected effect, measured after it is deployed (PromQL, as the SLO checks). */
+export const effectCheckSchema = z.object({
+  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . -'),
+  expr: z.string().min(1).describe('PromQL returning one number'),
+  op: z.enum(['<', '<=', '>', '>=']),
+  threshold: z.number(),
+});
+
+export const REMEDIES = ['pull-request', 'rollback', 'wait', 'none'] as const;
+export type Remedy = (typeof REMEDIES)[number];
 
 /** Stage 2: the backend engineer's fix (pullRequest null when the remedy is not a code change, e.g. a rollback). */
 export const fixOutput = backendOutput.extend({
   rootCause: rootCauseSchema.optional().describe('The confirmed root cause, if the code or tests refine the assessment'),
-  remedy: z.enum(['pull-request', 'rollback', 'none']).describe('pull-request: a fix to deploy; rollback: restore the previous release; none: no safe change found'),
+  remedy: z.enum(REMEDIES).describe('pull-request: a fix to deploy; rollback: restore the last known-good release; wait: nothing of ours to change (e.g. a third-party outage): communicate and watch; none: no safe change found (a human decides)'),
+  expectedEffect: z.object({
+    summary: z.string().min(1).describe('The effect in numbers, e.g. "pool 24 -> 36: 40 req/s x 0.7 s = 28 in flight (78%)"'),
+    checks: z.array(effectCheckSchema).max(5).default([]).describe('How verification measures that effect after the deploy'),
+  }).optional().describe('Required with remedy pull-request: what the change will do, in numbers'),
 });
 export type Fix = z.infer<typeof fixOutput>;
 
@@ -59,7 +77,7 @@ export const devopsActionOutput = z.object({
 });
 export type DevopsActionResult = z.infer<typeof devopsActionOutput>;
 
-/** One measured SLO check during verification. */
+/** One measured SLO (or expected-effect) check during verification. */
 export interface CheckResult {
   name: string;
   query: string;
@@ -72,7 +90,7 @@ export interface CheckResult {
 
 /** What verification measured: whether the checks held for the hold time before the deadline. */
 export interface VerificationResult {
-  target: 'fix' | 'rollback';
+  target: 'fix' | 'rollback' | 'restore' | 'wait';
   healthy: boolean;
   /** How long every check held, in seconds, when verification ended. */
   heldSeconds: number;
@@ -95,8 +113,12 @@ export interface DevopsStageReport {
   rollback: { performed: boolean; reason?: string };
   maintenanceMode: boolean;
   summary: string;
-  /** How stage 3 ended: the fix held, the rollback held, maintenance mode is on, or nothing worked. */
-  outcome: 'fix-verified' | 'rollback-verified' | 'maintenance' | 'failed';
+  /**
+   * How stage 3 ended: the fix held, the rollback held, the service recovered while we waited (a third-party
+   * outage), the pre-incident release was restored (no worse, not fixed), maintenance mode is on (a human
+   * approved it), or nothing worked.
+   */
+  outcome: 'fix-verified' | 'rollback-verified' | 'recovered' | 'restored' | 'maintenance' | 'failed';
   actions: DevopsActionResult[];
   verifications: VerificationResult[];
 }

@@ -24,27 +24,41 @@ export const PERSONA_NAMES = ['observability', 'backend', 'devops'] as const;
 export type PersonaName = (typeof PERSONA_NAMES)[number];
 
 const observabilityExtra = `
-Root cause: set rootCause to { category, components } (kebab-case) only when the evidence shows it, e.g.
-{ "category": "resource-exhaustion", "components": ["database-connection-pool"] }; otherwise null.
-The incident's service, job, log selector and a suggested rate window are in the handoff.`;
+The handoff's incident has: service, job, log selector, a rate window; changes (what changed around the
+incident's start: deploys, versions, config diffs, the suspect change, the known-good release, baselineAt =
+unix seconds to compare "before" with "now" using PromQL's @ modifier); slo (do the SLO checks hold now).
+Reason in this order: a change just before the symptom is the first hypothesis — confirm it (requests
+slower, failing or crashing since it, at unchanged traffic) or rule it out with numbers. Capacity: Little's
+law, in flight = arrival rate x time each unit holds the resource, against the pool size or worker count;
+if each request got slower after a change, more capacity is not the fix. A dependency that reports itself
+down (its status page) is an outage to wait out, not something of ours to patch.
+Answer: status healthy (everything normal: no action), unknown (wrong but unexplained: rootCause null), or
+incident with rootCause { category, components, settings }: the failing component FIRST (it alone is
+scored), kebab-case; settings = the configuration keys (dotted, e.g. pool.size) a fix may change — a fix
+touching anything else is refused. Put the numbers you used in measurements. Never guess.`;
 
 const backendExtra = `
-The repository is incident.repository (owner, repo, baseBranch); incident.evidence lists what was measured.
-remedy: pull-request when you opened a fix, rollback when the cause is a release to undo (pullRequest null),
-none when no safe change exists (say why in fixDesign). Cite the evidence in the PR body: incident, root cause,
-fix (old -> new), testing, rollback plan.`;
+The repository is incident.repository (owner, repo, baseBranch); incident.evidence lists what was measured;
+incident.changes says what changed and which release is known-good.
+remedy: pull-request when you opened a fix; rollback when the cause is a release to undo (no PR: the
+workflow rolls back to the known-good release); wait when nothing of ours is at fault (a provider outage);
+none when no safe change exists (say why). A fix changes only the settings in the assessment's
+rootCause.settings, by an amount computed from the measurements; push it to a hotfix branch, never to the
+base branch. The PR body must have "## Expected effect" in numbers (e.g. "pool 24 -> 36: 40 req/s x 0.7 s =
+28 in flight, 78% of the new pool"); give the same in expectedEffect, with checks (PromQL, op, threshold)
+the workflow measures after the deploy. A refused call says why: fix that, or answer remedy none.`;
 
 const devopsInstructions = `Carry out the one action the task names, with the deploy and GitHub tools, then report it.
 - deploy: merge the pull request (squash), then deploy the merge commit's sha; ref = the sha deployed.
-- rollback: roll back to the previous healthy release; ref = what is running afterwards.
-- maintenance: turn maintenance mode on.
+- rollback: roll back to exactly the release the task names (pass it as \`to\`); ref = what runs afterwards.
+- maintenance: turn maintenance mode on (a human must approve it).
 status: succeeded only when the tool reported success; failed when it reported a failure; refused when an
 approval was rejected or a precondition failed (nothing was done). Never do more than the task asks: the
 workflow verifies recovery itself and decides what comes next.`;
 
 const BUDGETS: Record<PersonaName, PersonaBudget> = {
   // One turn of parallel metric queries, one of log queries, then the answer.
-  observability: { tokens: 150_000, turns: 12, toolCalls: 40 },
+  observability: { tokens: 150_000, turns: 12, toolCalls: 50 },
   backend: { tokens: 250_000, turns: 20, toolCalls: 30 },
   devops: { tokens: 80_000, turns: 10, toolCalls: 12 },
 };
@@ -58,6 +72,8 @@ export function workflowPersonas(overrides: Partial<Record<PersonaName, PersonaO
   return {
     observability: persona({
       ...observabilityDefinition,
+      // Read-only views of what changed: the deploy history and the repository's history and files.
+      tools: [...observabilityDefinition.tools, 'deploy.rollout_status', 'github.get_file_contents', 'github.list_commits'],
       ...merged('observability', `${observabilityDefinition.instructions}${observabilityExtra}`),
       // The root-cause guidance and the wider output schema add ~150 tokens to the built-in's fixed context.
       limits: { maxFixedContextTokens: 2_500, ...(overrides.observability?.limits ?? {}) },

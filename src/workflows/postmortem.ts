@@ -1,4 +1,5 @@
 import type { IncidentRecord, TimelineEntry } from './incident.js';
+import type { ChangeReport } from './changes.js';
 import type { Assessment, DevopsStageReport, Fix, VerificationResult } from './outputs.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Assessment, DevopsStageReport, Fix, VerificationResult } from './o
  * to be "not measured", never estimated.
  */
 
-const TIMELINE_KINDS = new Set(['incident', 'route', 'severity', 'stage', 'finding', 'action', 'approval', 'approval.requested', 'verify.end', 'notification', 'breaker', 'retry', 'error', 'tool.refused', 'outcome', 'resumed', 'approval.timeout', 'interrupted']);
+const TIMELINE_KINDS = new Set(['changes', 'slo.status', 'fix.checked', 'escalation', 'budget', 'incident', 'route', 'severity', 'stage', 'finding', 'action', 'approval', 'approval.requested', 'verify.end', 'notification', 'breaker', 'retry', 'error', 'tool.refused', 'outcome', 'resumed', 'approval.timeout', 'interrupted']);
 
 /**
  * Renders the post-mortem of `record`.
@@ -43,6 +44,15 @@ export function renderPostmortem(record: IncidentRecord): string {
   if (a?.affected.p95LatencyMs !== undefined) out.push(`- p95 latency at detection: ${a.affected.p95LatencyMs.toFixed(0)} ms.`);
   if (a) out.push(`- Affected: ${a.affected.service}${a.affected.endpoints.length ? ` (${a.affected.endpoints.join(', ')})` : ''}.`);
   out.push('- Users affected, failed requests in total, revenue: not measured.', '');
+
+  const changes = record.outputs.changes as ChangeReport | undefined;
+  if (changes) {
+    out.push('## What Changed', '', changes.summary, '');
+    for (const c of changes.changes) out.push(`- ${c.at}: ${c.summary}`);
+    if (changes.changes.length) out.push('');
+    const unread = Object.entries(changes.sources).filter(([, v]) => v !== 'ok');
+    if (unread.length) out.push(`Not read: ${unread.map(([k, v]) => `${k} (${v})`).join('; ')}.`, '');
+  }
 
   out.push('## Root Cause', '');
   if (a) {
@@ -102,7 +112,7 @@ function assess(r: IncidentRecord, a: Assessment | undefined, d: DevopsStageRepo
   const failedCalls = r.timeline.filter((e) => e.kind === 'tool.call' && e.data?.outcome !== 'ok');
   if (failedCalls.length) wrong.push(`${failedCalls.length} tool call(s) failed (${[...new Set(failedCalls.map((e) => oneLine(e.summary).split(' ')[0]))].join(', ')}).`);
   const refused = r.timeline.filter((e) => e.kind === 'tool.refused');
-  if (refused.length) wrong.push(`${refused.length} tool call(s) outside a persona's allowlist were refused.`);
+  if (refused.length) wrong.push(`${refused.length} tool call(s) were refused (${[...new Set(refused.map((e) => String(e.data?.reason ?? 'not allowed').split(':')[0]))].slice(0, 3).join('; ')}).`);
   for (const b of r.timeline.filter((e) => e.kind === 'breaker' && e.data?.to === 'open')) wrong.push(`The circuit breaker of ${String(b.data?.breaker)} opened at ${clock(b.at)}.`);
   const failedStage = r.timeline.find((e) => e.kind === 'stage' && e.data?.status === 'failed');
   if (failedStage) wrong.push(oneLine(failedStage.summary));
@@ -114,7 +124,8 @@ function actionItems(r: IncidentRecord, a: Assessment | undefined, fix: Fix | un
   const items: string[] = [];
   if (fix?.pullRequest && (!d || d.deployment.status !== 'succeeded')) items.push(`Review, merge and deploy PR #${fix.pullRequest.number} (${fix.pullRequest.url}).`);
   if (d?.rollback.performed) items.push('The service runs the previous release: fix forward before the next deploy.');
-  if (d?.maintenanceMode) items.push('Maintenance mode is ON: turn it off once the service is fixed.');
+  if (d?.maintenanceMode) items.push('Maintenance mode is ON: turn it off (deploy tool maintenance_mode { "enabled": false }) once the service can serve again.');
+  if (d?.outcome === 'restored') items.push('The pre-incident release was restored after the response\'s own changes did not help: the incident is still open.');
   const rc = fix?.rootCause ?? a?.rootCause;
   if (rc) items.push(`Add or tune alerting on ${rc.components[0]} so ${rc.category} is caught before users see errors.`);
   if (!r.outcome?.resolved) items.push(`Human follow-up: ${r.outcome?.error ?? r.outcome?.summary ?? 'the response did not finish'}.`);

@@ -111,12 +111,28 @@ export class IncidentRecorder {
       case 'tool.call': {
         r.usage.toolCalls++;
         // Verification polls are summarised by their 'verify.poll' entries.
-        if (/\/verify-(fix|rollback)(\/|$)/.test(event.path)) { this.onChange(undefined); return; }
+        if (/\/verify-[\w-]+(\/|$)|\/wait(\/|$)/.test(event.path)) { this.onChange(undefined); return; }
         this.#add(event, 'tool.call', `${String(d.server)}.${String(d.tool)} ${String(d.outcome)} (${Math.round(Number(d.durationMs ?? 0))} ms)`, { outcome: d.outcome });
         return;
       }
       case 'tool.refused':
-        this.#add(event, 'tool.refused', `refused ${String(d.tool)} for ${String(d.persona)}: ${String(d.reason)}`);
+        this.#add(event, 'tool.refused', `refused ${String(d.tool)} for ${String(d.persona)}: ${String(d.reason)}`, { tool: d.tool, reason: d.reason, ...(d.guard ? { guard: d.guard } : {}) });
+        return;
+      case 'changes':
+        if (d.report !== undefined) r.outputs.changes = d.report;
+        this.#add(event, 'changes', String(d.summary), withoutReport(d));
+        return;
+      case 'slo.status':
+        this.#add(event, 'slo.status', `SLOs when the response began: ${d.healthy ? 'holding' : 'breached'} (${(d.checks as { name: string; value: number | null; ok: boolean }[]).map((c) => `${c.name}=${c.value === null ? 'no data' : Number(c.value.toPrecision(3))}${c.ok ? '' : '!'}`).join(', ')})`, d);
+        return;
+      case 'fix.checked':
+        this.#add(event, 'fix.checked', `fix checked before its pull request: ${(d.changes as { path: string; before: unknown; after: unknown }[]).map((c) => `${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join('; ')} (implicated: ${(d.implicated as string[]).join(', ')})`, d);
+        return;
+      case 'escalation':
+        this.#add(event, 'escalation', `escalation: ${String(d.detail ?? d.reason)}`, d);
+        return;
+      case 'budget':
+        this.#add(event, 'budget', `budget spent: ${String(d.detail)}`, d);
         return;
       case 'approval': this.#approval(event); return;
       case 'action': {
@@ -224,6 +240,11 @@ function summarizeCalls(calls: string[]): string {
   const counts = new Map<string, number>();
   for (const c of calls) counts.set(c, (counts.get(c) ?? 0) + 1);
   return [...counts].map(([c, n]) => (n > 1 ? `${c} x${n}` : c)).join(', ');
+}
+
+function withoutReport(d: Record<string, unknown>): Record<string, unknown> {
+  const { report: _report, ...rest } = d;
+  return rest;
 }
 
 function withoutOutput(d: Record<string, unknown>): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Condition, PlaybookInput } from '../models/playbook/index.js';
-import { conditionSchema } from '../models/playbook/schema.js';
+import { conditionSchema, expressionSource } from '../models/playbook/schema.js';
 
 /**
  * Runbooks: the persona playbooks as a team writes them (playbooks/*.yaml) — common investigation steps,
@@ -28,9 +28,13 @@ const failure = z.union([
   z.strictObject({ when: z.array(condition).min(1), answer: z.record(z.string(), json) }),
 ]);
 
+const derivedFacts = z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'letters, digits and _ only, starting with a letter'), expressionSource);
+
 const procedure = z.strictObject({
   id,
   description: z.string().optional(),
+  /** Facts this procedure computes (after the runbook's `derive`): its `when`, steps and answer may read them. */
+  derive: derivedFacts.default({}),
   /** Symptoms: all must hold (after the common steps) for this procedure to start. */
   when: z.array(condition).min(1),
   steps: z.array(runbookStep).default([]),
@@ -43,6 +47,11 @@ export const runbookSchema = z
   .strictObject({
     name: id,
     description: z.string().optional(),
+    /**
+     * Facts computed from tool results and earlier derived facts, by name, in order: the runbook's arithmetic
+     * (`poolDemand: "sample(acquireRate) * sample(queryMean)"`). See src/models/playbook/expr.ts.
+     */
+    derive: derivedFacts.default({}),
     /** Run first, in order, each once (the investigation every procedure needs). */
     steps: z.array(runbookStep).default([]),
     procedures: z.array(procedure).min(1),
@@ -84,13 +93,15 @@ export function compileRunbook(rb: Runbook): PlaybookInput {
   const firstRule = (p: Runbook['procedures'][number]): string => (p.steps.length ? `${p.id}-${p.steps[0]!.id}` : `${p.id}-answer`);
   const starts = rb.procedures.map(firstRule);
 
+  const derived = (p: Runbook['procedures'][number]): { derive?: Record<string, string> } => (Object.keys(p.derive).length ? { derive: p.derive } : {});
+
   // Failures first: once a procedure has started, a matching failure wins over its next step.
   rb.procedures.forEach((p, i) => {
     p.failures.forEach((f, k) => {
       const when = [fired(starts[i]!), ...(f.when as Condition[])];
       rules.push('escalate' in f
-        ? { id: `${p.id}-failure-${k + 1}`, description: `${p.id}: failure ${k + 1}`, when, then: { escalate: f.escalate } }
-        : { id: `${p.id}-failure-${k + 1}`, description: `${p.id}: failure ${k + 1}`, when, then: { answer: expand(withSeverity(f.answer, rb), `procedures.${p.id}.failures.${k}`) } });
+        ? { id: `${p.id}-failure-${k + 1}`, description: `${p.id}: failure ${k + 1}`, ...derived(p), when, then: { escalate: f.escalate } }
+        : { id: `${p.id}-failure-${k + 1}`, description: `${p.id}: failure ${k + 1}`, ...derived(p), when, then: { answer: expand(withSeverity(f.answer, rb), `procedures.${p.id}.failures.${k}`) } });
     });
   });
 
@@ -104,7 +115,7 @@ export function compileRunbook(rb: Runbook): PlaybookInput {
     let previous: string | undefined;
     for (const s of p.steps) {
       const ruleId = `${p.id}-${s.id}`;
-      rules.push({ id: ruleId, description: `${p.id}: ${s.description ?? s.id}`, when: [...(previous ? [fired(previous)] : gate), ...(s.when as Condition[])], then: { calls: s.calls } });
+      rules.push({ id: ruleId, description: `${p.id}: ${s.description ?? s.id}`, ...derived(p), when: [...(previous ? [fired(previous)] : gate), ...(s.when as Condition[])], then: { calls: s.calls } });
       previous = ruleId;
     }
     const answerWhen = previous ? [fired(previous)] : gate;
@@ -112,6 +123,7 @@ export function compileRunbook(rb: Runbook): PlaybookInput {
       rules.push({
         id: `${p.id}-answer${variant.suffix}`,
         description: `${p.id}: ${p.description ?? 'answer'}`,
+        ...derived(p),
         when: [...answerWhen, ...variant.when],
         then: { answer: { ...expand(p.answer, `procedures.${p.id}.answer`), ...(variant.severity ? { severity: variant.severity } : {}) } },
       });
@@ -119,7 +131,7 @@ export function compileRunbook(rb: Runbook): PlaybookInput {
   });
 
   rules.push({ id: 'no-procedure-matches', description: 'no symptom rule matches: escalate', when: afterCommon, then: { escalate: rb.otherwise } });
-  return { name: rb.name, ...(rb.description ? { description: rb.description } : {}), rules };
+  return { name: rb.name, ...(rb.description ? { description: rb.description } : {}), derive: rb.derive, rules };
 }
 
 /** Thrown at compile time for a `{{$call.NAME.ARG}}` naming no saved call or argument. */

@@ -32,7 +32,11 @@ export interface IncidentServiceOptions {
   memory?: MemoryStore;
   /** Journal runs so a crashed incident resumes (`resume(id)`) without repeating side effects; default true. */
   journal?: boolean;
-  approval?: { policy?: ApprovalPolicy; timeoutMs?: number; risky?: readonly string[] };
+  /**
+   * policy: auto | require | deny; timeoutMs: how long a request waits; risky: tools needing approval;
+   * human: false when no human can be asked (drills, CI): human-only actions are then refused at once.
+   */
+  approval?: { policy?: ApprovalPolicy; timeoutMs?: number; risky?: readonly string[]; human?: boolean };
   notifier?: Notifier;
   /** Incident context: default repository (`owner/name`), base branch, per-service settings, window override. */
   repository?: string;
@@ -134,7 +138,13 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       ...(ropts.onProgress ? { onProgress: ropts.onProgress } : {}),
     };
     live.set(record.id, entry);
-    const tools = gateTools(opts.tools, { policy: incidentPolicy, risky: opts.approval?.risky ?? DEFAULT_RISKY, ...(incidentPolicy === 'require' ? { approver: broker } : {}) });
+    const tools = gateTools(opts.tools, {
+      policy: incidentPolicy,
+      risky: opts.approval?.risky ?? DEFAULT_RISKY,
+      ...(incidentPolicy === 'require' ? { approver: broker } : {}),
+      // Human-only actions (maintenance mode) ask the broker whatever the policy, unless nobody is there to ask.
+      ...(opts.approval?.human === false ? {} : { human: broker }),
+    });
     const workflow = incidentResponse({ ...(opts.workflow ?? {}), tools, model: opts.model, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
     if (resumed) entry.recorder.note('resumed', `resumed from the journal (status was ${record.status})`);
     else entry.recorder.note('incident', `incident opened: ${record.title} (${record.severity ?? 'severity to assess'}, policy ${incidentPolicy})`);

@@ -1,19 +1,31 @@
 import type { PersonaStep } from '../personas/persona.js';
+import { provide } from '../personas/runtime.js';
 import { backoff, fallback, named, retry, step } from '../primitives/index.js';
 import type { Context, Step } from '../primitives/types.js';
 import type { ToolSet } from '../tools/types.js';
+import { guardActions, target, type ActionScope } from './action-guard.js';
+import { IncidentBudgetError } from './budget.js';
+import { describeRelease, sameRelease, type ReleaseRef } from './changes.js';
 import { ActionFailedError, ActionRefusedError, NoFixToDeployError, NoRemedyError } from './errors.js';
 import type { DevopsAction, DevopsActionResult, DevopsStageReport, VerificationResult } from './outputs.js';
 import { stage } from './stage.js';
 import { personaInput, type IncidentState } from './state.js';
-import { describeChecks, VerificationFailedError, verifySlos, type VerificationSettings } from './verify.js';
+import { remaining } from './state-budget.js';
+import { describeChecks, VerificationFailedError, verifySlos, withChecks, type VerificationSettings } from './verify.js';
 
 /**
- * Stage 3 (devops): fallback(deployFix, rollback, maintenanceMode), as in the seed.
- *   deployFix   = retry(deploy) then verify: the persona merges the PR and deploys it; the workflow measures.
- *   rollback    = the persona rolls back, then the workflow verifies again.
- *   maintenance = the persona turns maintenance mode on (last resort: it sheds all traffic).
- * A verification that does not hold by its deadline fails deployFix, so the fallback continues to rollback.
+ * Stage 3 (devops), first do no harm:
+ *
+ *   fallback(
+ *     deploy-fix   merge + deploy the incident's PR (retried), then verify the SLOs AND the fix's expected effect
+ *     rollback     to the last KNOWN-GOOD release (live before the suspect change) — never "the previous one"
+ *     restore      put back the release that ran when the response began: leave it no worse than found
+ *     maintenance  only with a human's approval, whatever the policy (the approval gate enforces it)
+ *   )
+ *
+ * Each alternative decides whether it applies (no PR: no deploy-fix; no suspect change: no known-good release;
+ * nothing changed by us: nothing to restore) and the devops persona may only touch what the workflow chose
+ * (action-guard.ts). `remedy: wait` (a third-party outage) acts on nothing: it tells the channel and watches.
  */
 
 export interface DeployStageOptions {
@@ -23,8 +35,22 @@ export interface DeployStageOptions {
   /** Deploy attempts (counting the first) for failures that may be transient; default 2. */
   deployAttempts?: number;
   deployBackoffMs?: number;
-  /** The last resort after a failed rollback; default 'maintenance'. */
+  /** After the pre-incident release is back and still unhealthy: ask a human for maintenance mode (default), or stop. */
   lastResort?: 'maintenance' | 'none';
+  /** How long `remedy: wait` watches for the service to recover by itself (default 900 s). */
+  waitSeconds?: number;
+  /** Tells the channel while waiting (the notify stage's sender). */
+  announce?: (state: IncidentState, text: string, ctx: Context) => Promise<void>;
+}
+
+/** An alternative that does not apply to this incident (the fallback moves on, and the reason is kept). */
+class NotApplicableError extends Error {
+  override readonly name = 'NotApplicableError';
+}
+
+/** The pre-incident release is back; the service is as the response found it, not fixed. */
+class RestoredError extends Error {
+  override readonly name = 'RestoredError';
 }
 
 /** What stage 3 has done so far in one run; alternatives of the fallback read it (e.g. why the fix failed). */
@@ -32,34 +58,45 @@ interface Progress {
   actions: DevopsActionResult[];
   verifications: VerificationResult[];
   reasons: string[];
+  /** This incident changed the running release (a deploy or rollback ran, even one that failed). */
+  changedRelease: boolean;
+  restored: boolean;
+  /** Alternatives that did not apply, and why. */
+  skipped: string[];
 }
 
-const TASKS: Record<DevopsAction, (state: IncidentState, detail: string) => string> = {
+const TASKS: Record<DevopsAction, (state: IncidentState, detail: string, to?: ReleaseRef) => string> = {
   deploy: (s, d) => {
     const pr = s.fix?.pullRequest;
     const repo = s.incident.repository;
     return `Merge pull request #${pr?.number} (${pr?.url}) of ${repo?.owner}/${repo?.repo} into ${repo?.baseBranch} (squash), then deploy the merge commit with the deploy tool.${d} `
       + 'Report status succeeded only if the deploy tool reported success; refused if an approval was rejected. Do not roll back and do not verify: the workflow measures recovery.';
   },
-  rollback: (_s, d) => `Roll back the service to its previous healthy release with the deploy tool. Why: ${d} Report status succeeded only if the rollback tool reported success; refused if an approval was rejected.`,
-  maintenance: (_s, d) => `Turn maintenance mode ON with the deploy tool (it sheds all traffic: the last resort). Why: ${d} Report what the tool answered.`,
+  rollback: (_s, d, to) => `Roll back the service to release ${describeRelease(to)} with the deploy tool's rollback, passing to: "${to ? target(to) : ''}" (no other release). ${d} Report status succeeded only if the rollback tool reported success; refused if an approval was rejected.`,
+  maintenance: (_s, d) => `Turn maintenance mode ON with the deploy tool (it sheds all traffic; a human must approve it). Why: ${d} Report what the tool answered.`,
 };
 
 export function deployStage(opts: DeployStageOptions): Step<IncidentState, IncidentState> {
   const progress = new Map<string, Progress>();
   const of = (ctx: Context): Progress => {
     let p = progress.get(ctx.runId);
-    if (!p) progress.set(ctx.runId, (p = { actions: [], verifications: [], reasons: [] }));
+    if (!p) progress.set(ctx.runId, (p = { actions: [], verifications: [], reasons: [], changedRelease: false, restored: false, skipped: [] }));
     return p;
   };
+  const inTime = (state: IncidentState, what: string): void => {
+    if (remaining(state) <= 0) throw new IncidentBudgetError(`the incident's time budget is spent: ${what} not attempted`);
+  };
 
-  // Runs the devops persona for one action; a retried deploy runs it under `attempt-<n>/`, so it is a new
-  // conversation rather than a replay of the failed one from the journal.
-  const act = async (action: DevopsAction, state: IncidentState, detail: string, ctx: Context): Promise<DevopsActionResult> => {
-    const extra = { workflow: { action, attempt: ctx.attempt, ...(state.fix?.pullRequest ? { pullRequest: state.fix.pullRequest } : {}) } };
-    const input = personaInput(state, TASKS[action](state, detail), extra);
+  // Runs the devops persona for one action, with tools scoped to what the workflow chose; a retried deploy runs
+  // under `attempt-<n>/`, so it is a new conversation rather than a replay of the failed one from the journal.
+  const act = async (action: DevopsAction, state: IncidentState, detail: string, ctx: Context, to?: ReleaseRef): Promise<DevopsActionResult> => {
+    const pr = state.fix?.pullRequest ?? undefined;
+    const extra = { workflow: { action, attempt: ctx.attempt, ...(pr ? { pullRequest: pr } : {}), ...(to ? { to: target(to), release: to } : {}) } };
+    const input = personaInput(state, TASKS[action](state, detail, to), extra);
+    const scope: ActionScope = { ...(pr ? { pullRequest: pr.number } : {}), ...(to ? { rollbackTo: to } : {}) };
     const persona = ctx.attempt > 1 ? named(`attempt-${ctx.attempt}`, opts.devops) : opts.devops;
-    const result = await ctx.run(persona, input);
+    if (action !== 'maintenance') of(ctx).changedRelease = true;
+    const result = await ctx.run(provide({ toolset: guardActions(opts.tools, scope) }, persona), input);
     // Failures are never journaled, so they are noted here; successes are noted by the caller, which also
     // sees them when they are replayed from the journal on resume.
     if (result.status === 'refused') {
@@ -74,8 +111,10 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
   };
 
   const verify = async (target: VerificationResult['target'], state: IncidentState, ctx: Context): Promise<VerificationResult> => {
+    const effect = target === 'fix' ? (state.fix?.expectedEffect?.checks ?? []).map((c) => ({ ...c, name: `effect.${c.name}` })) : [];
+    const settings = withChecks(opts.verification, effect, remaining(state));
     try {
-      return await verifySlos(target, state.incident, opts.verification, opts.tools, ctx);
+      return await verifySlos(target, state.incident, settings, opts.tools, ctx);
     } catch (err) {
       if (err instanceof VerificationFailedError) {
         note(of(ctx).verifications, err.result);
@@ -96,6 +135,8 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
   });
 
   const deployFix = step('deploy-fix', async (state: IncidentState, ctx) => {
+    if (state.fix?.remedy !== 'pull-request' || !state.fix.pullRequest) throw new NotApplicableError('no fix to deploy');
+    inTime(state, 'the fix deploy');
     try {
       const action = await ctx.run(retriedDeploy, state);
       note(of(ctx).actions, action);
@@ -109,43 +150,86 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
   });
 
   const rollback = step('rollback', async (state: IncidentState, ctx) => {
-    if (state.fix?.remedy === 'none' && !state.fix.pullRequest) throw new NoRemedyError('the backend stage found no safe change and did not advise a rollback');
-    const why = of(ctx).reasons.at(-1) ?? 'the fix could not be deployed.';
-    const action = await ctx.run(step('rollback-action', (s: IncidentState, c) => act('rollback', s, why, c), { sideEffect: true }), state);
+    const good = state.incident.changes?.knownGood;
+    if (!good) throw new NotApplicableError('no known-good release: no release changed before the incident, so a rollback would only restart what runs');
+    if (!of(ctx).changedRelease && sameRelease(good, state.incident.changes?.current)) throw new NotApplicableError(`the known-good release ${describeRelease(good)} is already running`);
+    inTime(state, 'the rollback');
+    const why = `Why: ${of(ctx).reasons.at(-1) ?? state.incident.changes?.suspect?.reason ?? 'the running release is suspect'}. It is the last release live and healthy before the incident began.`;
+    const action = await ctx.run(step('rollback-action', (s: IncidentState, c) => act('rollback', s, why, c, good), { sideEffect: true }), state);
     note(of(ctx).actions, action);
     const verification = await ctx.run(step('verify-rollback', (s: IncidentState, c) => verify('rollback', s, c)), state);
     note(of(ctx).verifications, verification);
     return { action, verification };
   });
 
+  const restore = step('restore', async (state: IncidentState, ctx) => {
+    const before = state.incident.changes?.current;
+    if (!of(ctx).changedRelease) throw new NotApplicableError('nothing was changed by this incident: the service is as it was found');
+    if (!before || !(before.releaseId || before.revision)) throw new NotApplicableError('the release running when the response began is unknown: it cannot be restored');
+    const why = `Why: ${of(ctx).reasons.join('; ') || 'the changes made during this incident did not restore the service'}. It is the release that was running when the response began: the service must be left no worse than it was found.`;
+    const action = await ctx.run(step('restore-action', (s: IncidentState, c) => act('rollback', s, why, c, before), { sideEffect: true }), state);
+    note(of(ctx).actions, action);
+    of(ctx).restored = true;
+    throw new RestoredError(`restored ${describeRelease(before)}, the release running when the response began; the incident is not fixed`);
+  });
+
   const maintenance = step('maintenance', async (state: IncidentState, ctx) => {
-    const why = `${of(ctx).reasons.join('; ') || 'neither the fix nor a rollback restored the service.'}`;
+    inTime(state, 'maintenance mode');
+    const why = `${of(ctx).reasons.join('; ') || 'neither a fix nor a rollback restored the service.'}`;
     const action = await ctx.run(step('maintenance-action', (s: IncidentState, c) => act('maintenance', s, why, c), { sideEffect: true }), state);
     note(of(ctx).actions, action);
     return { action, verification: null };
   });
 
-  const chain = opts.lastResort === 'none' ? fallback(deployFix, rollback) : fallback(deployFix, rollback, maintenance);
+  const chain = opts.lastResort === 'none' ? fallback(deployFix, rollback, restore) : fallback(deployFix, rollback, restore, maintenance);
+
+  const wait = step('wait', async (state: IncidentState, ctx) => {
+    const minutes = Math.round((opts.waitSeconds ?? 900) / 60);
+    await opts.announce?.(state, `Incident ${state.incident.id}: ${state.assessment?.summary ?? state.incident.title} Nothing of ours to change: watching for recovery for up to ${minutes} min, then escalating.`, ctx);
+    const settings = { ...opts.verification, deadlineSeconds: Math.min(opts.waitSeconds ?? 900, remaining(state)) };
+    return verifySlos('wait', state.incident, settings, opts.tools, ctx);
+  });
 
   return stage('deploy', 'devops', async (state, ctx) => {
+    const remedy = state.fix?.remedy;
     try {
-      if (state.fix?.remedy === 'none' && !state.fix.pullRequest) throw new NoRemedyError('the backend stage proposed no change and no rollback');
-      const done = await ctx.run(chain, state);
-      // A fallback alternative replayed whole from the journal ran none of the code above: note its output.
-      note(of(ctx).actions, done.action);
-      if (done.verification) note(of(ctx).verifications, done.verification);
+      if (remedy === 'none' || remedy === undefined) throw new NoRemedyError(state.fix ? 'the backend stage proposed no change and no rollback' : 'the backend stage did not run');
+      if (remedy === 'wait') {
+        note(of(ctx).verifications, await ctx.run(wait, state));
+      } else {
+        const done = await ctx.run(chain, state);
+        // A fallback alternative replayed whole from the journal ran none of the code above: note its output.
+        note(of(ctx).actions, done.action);
+        if (done.verification) note(of(ctx).verifications, done.verification);
+      }
     } catch (err) {
       if (ctx.signal.aborted) {
         progress.delete(ctx.runId);
         throw err;
       }
-      of(ctx).reasons.push(err instanceof Error ? err.message : String(err));
+      if (err instanceof VerificationFailedError) note(of(ctx).verifications, err.result);
+      for (const e of causes(err)) {
+        if (e instanceof NotApplicableError) pushOnce(of(ctx).skipped, e.message);
+        else if (!(e instanceof VerificationFailedError) && !(e instanceof RestoredError)) pushOnce(of(ctx).reasons, e.message);
+      }
     }
-    const report = buildReport(state, of(ctx));
+    const report = buildReport(state, of(ctx), remedy === 'wait');
     progress.delete(ctx.runId);
     ctx.emit('devops.outcome', { outcome: report.outcome, summary: report.summary, report });
     return { ...state, devops: report };
   });
+}
+
+/** The errors behind a fallback's failure (it throws an aggregate of its alternatives' errors). */
+function causes(err: unknown): Error[] {
+  if (err instanceof AggregateError) return err.errors.flatMap(causes);
+  const inner = (err as { errors?: unknown[] } | undefined)?.errors;
+  if (Array.isArray(inner)) return inner.flatMap(causes);
+  return [err instanceof Error ? err : new Error(String(err))];
+}
+
+function pushOnce(list: string[], s: string): void {
+  if (!list.includes(s)) list.push(s);
 }
 
 /** Appends `item` unless an equal one is already there (a replayed output equals the one noted live). */
@@ -154,22 +238,28 @@ function note<T>(list: T[], item: T): void {
   if (!list.some((x) => JSON.stringify(x) === json)) list.push(item);
 }
 
-function buildReport(state: IncidentState, p: Progress): DevopsStageReport {
+function buildReport(state: IncidentState, p: Progress, waited: boolean): DevopsStageReport {
   const deployAction = p.actions.filter((a) => a.action === 'deploy').at(-1);
-  const rolledBack = p.actions.find((a) => a.action === 'rollback' && a.status === 'succeeded');
+  const rollbacks = p.actions.filter((a) => a.action === 'rollback' && a.status === 'succeeded');
   const maintenanceOn = p.actions.some((a) => a.action === 'maintenance' && a.status === 'succeeded');
-  const fixVerified = p.verifications.some((v) => v.target === 'fix' && v.healthy);
-  const rollbackVerified = p.verifications.some((v) => v.target === 'rollback' && v.healthy);
+  const verified = (t: VerificationResult['target']): boolean => p.verifications.some((v) => v.target === t && v.healthy);
   const last = p.verifications.at(-1);
-  const outcome: DevopsStageReport['outcome'] = fixVerified ? 'fix-verified' : rollbackVerified ? 'rollback-verified' : maintenanceOn ? 'maintenance' : 'failed';
+  const outcome: DevopsStageReport['outcome'] = verified('fix') ? 'fix-verified' : verified('rollback') ? 'rollback-verified' : verified('wait') ? 'recovered'
+    : maintenanceOn ? 'maintenance' : p.restored ? 'restored' : 'failed';
   const checks = (last?.checks ?? []).map((c) => ({ query: c.query, value: c.value ?? Number.NaN, threshold: c.threshold, ok: c.ok }))
     // JSON has no NaN: a check without data is reported with value -1 and ok false.
     .map((c) => (Number.isFinite(c.value) ? c : { ...c, value: -1 }));
+  const why = p.reasons.length > 0 ? p.reasons : p.skipped;
+  const off = 'Turn it off with the deploy tool\'s maintenance_mode { "enabled": false } once the service can serve again.';
   const summaries: Record<DevopsStageReport['outcome'], string> = {
-    'fix-verified': `Deployed the fix (${deployAction?.ref ?? 'unknown ref'}); the SLO checks held for ${last?.heldSeconds.toFixed(0)} s.`,
-    'rollback-verified': `Rolled back${rolledBack?.ref ? ` to ${rolledBack.ref}` : ''}; the SLO checks held for ${last?.heldSeconds.toFixed(0)} s. ${p.reasons[0] ?? ''}`.trim(),
-    maintenance: `Maintenance mode is on: the service sheds all traffic. ${p.reasons.join('; ')}`,
-    failed: `Stage 3 could not restore the service: ${p.reasons.join('; ') || 'no action succeeded'}`,
+    'fix-verified': `Deployed the fix (${deployAction?.ref ?? 'unknown ref'}); the SLO checks and the expected effect held for ${last?.heldSeconds.toFixed(0)} s.`,
+    'rollback-verified': `Rolled back${rollbacks[0]?.ref ? ` to ${rollbacks[0].ref}` : ''}, the last known-good release; the SLO checks held for ${last?.heldSeconds.toFixed(0)} s. ${why[0] ?? ''}`.trim(),
+    recovered: `Waited: nothing of ours was changed; the service recovered by itself and the SLO checks held for ${last?.heldSeconds.toFixed(0)} s.`,
+    restored: `Not resolved: ${why.join('; ')}. The pre-incident release is back, so the service is no worse than it was found; a human must take over.`,
+    maintenance: `Maintenance mode is ON (a human approved it): the service sheds all traffic. ${why.join('; ')} ${off}`,
+    failed: waited
+      ? `Not resolved: the service did not recover while we waited (${why.join('; ') || 'the SLO checks did not hold'}); nothing was changed. A human must take over.`
+      : `Stage 3 could not restore the service: ${why.join('; ') || 'no action succeeded'}`,
   };
   return {
     deployment: {
@@ -178,7 +268,7 @@ function buildReport(state: IncidentState, p: Progress): DevopsStageReport {
       ...(deployAction?.pullRequest ?? state.fix?.pullRequest?.number ? { pullRequest: deployAction?.pullRequest ?? state.fix!.pullRequest!.number } : {}),
     },
     verification: { healthy: last?.healthy ?? false, checks },
-    rollback: { performed: rolledBack !== undefined, ...(rolledBack ? { reason: p.reasons[0] ?? 'the fix did not hold' } : {}) },
+    rollback: { performed: rollbacks.length > 0, ...(rollbacks.length > 0 ? { reason: why[0] ?? 'the fix did not hold' } : {}) },
     maintenanceMode: maintenanceOn,
     summary: summaries[outcome],
     outcome,

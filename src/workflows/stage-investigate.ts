@@ -1,6 +1,9 @@
 import type { PersonaStep } from '../personas/persona.js';
 import type { Context, Step } from '../primitives/types.js';
-import { RepositoryUnknownError } from './errors.js';
+import { provide } from '../personas/runtime.js';
+import type { ToolSet } from '../tools/types.js';
+import { NoDiagnosisError, RepositoryUnknownError } from './errors.js';
+import { guardFixes } from './fix-guard.js';
 import type { Assessment, Fix } from './outputs.js';
 import { stage } from './stage.js';
 import { personaInput, type IncidentState } from './state.js';
@@ -39,11 +42,19 @@ export function detectStage(observability: PersonaStep<Assessment>, name = 'dete
   }, (state) => state.assessment !== undefined);
 }
 
-/** Stage 2. Runs the backend persona on the assessment; needs a repository to work in. */
-export function fixStage(backend: PersonaStep<Fix>): Step<IncidentState, IncidentState> {
+/**
+ * Stage 2. Runs the backend persona on the assessment; needs a repository to work in. Skipped when the
+ * assessment found the service healthy (nothing to fix); refuses to start when the evidence identified no
+ * cause (the incident escalates with what was measured instead of acting on a guess). The persona's GitHub
+ * tools pass the fix guard (fix-guard.ts): no writes to the base branch, no pull request for a patch that
+ * changes nothing or changes what the diagnosis does not implicate, and an expected effect in numbers.
+ */
+export function fixStage(backend: PersonaStep<Fix>, tools: ToolSet): Step<IncidentState, IncidentState> {
   return stage('fix', 'backend', async (state, ctx) => {
+    if (!state.assessment?.rootCause) throw new NoDiagnosisError(state.assessment?.summary ?? 'no assessment');
     if (!state.incident.repository) throw new RepositoryUnknownError('backend stage');
-    const fix = await ctx.run(backend, personaInput(state));
+    const guarded = guardFixes(tools, { implicated: state.assessment.rootCause.settings, baseBranch: state.incident.repository.baseBranch });
+    const fix = await ctx.run(provide({ toolset: guarded }, backend), personaInput(state));
     await remember(ctx, 'fix', fix);
     ctx.emit('finding', {
       persona: backend.name,
@@ -54,7 +65,7 @@ export function fixStage(backend: PersonaStep<Fix>): Step<IncidentState, Inciden
       output: fix,
     });
     return { ...state, fix };
-  });
+  }, (state) => state.assessment?.status === 'healthy');
 }
 
 /** The assessment's evidence as a markdown list: query, then what it returned (numbers as the persona measured them). */

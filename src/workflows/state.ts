@@ -9,7 +9,7 @@ import type { Assessment, DevopsStageReport, Fix } from './outputs.js';
  * the first stage that had not finished.
  */
 
-export type OutcomeKind = 'resolved' | 'fix-proposed' | 'ticketed' | 'mitigated' | 'unresolved';
+export type OutcomeKind = 'resolved' | 'no-action' | 'fix-proposed' | 'ticketed' | 'mitigated' | 'unresolved';
 
 export interface NotificationRecord {
   target: 'channel' | 'page';
@@ -30,6 +30,8 @@ export interface IncidentState {
   notifications?: NotificationRecord[];
   /** A stage that could not do its part (persona escalated, tool refused, no repository, ...). */
   failure?: { stage: string; error: string };
+  /** When the incident's wall-clock budget runs out (ISO): later stages are skipped and it escalates. */
+  deadline?: string;
 }
 
 /** The workflow's result: the final state plus a verdict. */

@@ -37,6 +37,14 @@ export const verificationSchema = z.strictObject({
 export type VerificationOptions = z.input<typeof verificationSchema>;
 export type VerificationSettings = z.output<typeof verificationSchema>;
 
+/** The SLO checks measured once (when the response began): do they hold right now? */
+export interface SloStatus {
+  healthy: boolean;
+  /** The latency target: the threshold of the first p95 check (`histogram_quantile(0.95, ...) < T`), in seconds. */
+  p95Seconds?: number;
+  checks: { name: string; query: string; value: number | null; op: string; threshold: number; ok: boolean }[];
+}
+
 /** Thrown when the checks did not hold before the deadline; carries what was measured. */
 export class VerificationFailedError extends Error {
   override readonly name = 'VerificationFailedError';
@@ -62,6 +70,16 @@ export function defaultChecks(): SloCheck[] {
       threshold: 0.5,
     },
   ];
+}
+
+/**
+ * The settings with `extra` checks after the SLO checks (a fix's expected effect), and the deadline cut to
+ * `maxSeconds` (what is left of the incident's time budget).
+ */
+export function withChecks(settings: VerificationSettings, extra: readonly SloCheck[], maxSeconds = Number.POSITIVE_INFINITY): VerificationSettings {
+  const deadlineSeconds = Math.max(1, Math.min(settings.deadlineSeconds, maxSeconds));
+  if (extra.length === 0) return { ...settings, deadlineSeconds };
+  return { ...settings, deadlineSeconds, checks: [...(settings.checks ?? defaultChecks()), ...extra].map((c) => sloCheckSchema.parse(c)) };
 }
 
 /** The checks with the incident's service, job and window filled in. */
@@ -100,7 +118,7 @@ export async function verifySlos(
   ctx.emit('verify.start', { target, checks: checks.map((c) => ({ name: c.name, query: c.expr, op: c.op, threshold: c.threshold })), holdSeconds: settings.holdSeconds, deadlineSeconds: settings.deadlineSeconds });
   for (;;) {
     const at = Date.now();
-    last = await Promise.all(checks.map((c) => measure(c, settings.tool, tools, ctx)));
+    last = await measureChecks(checks, settings.tool, tools, ctx);
     polls++;
     for (const r of last) worst[r.name] = worstOf(worst[r.name], r);
     const ok = last.every((r) => r.ok);
@@ -122,6 +140,11 @@ export async function verifySlos(
     }
     await sleep(settings.intervalSeconds * 1000, ctx.signal);
   }
+}
+
+/** Measures each check once (an instant query per check, in parallel): the SLOs' state right now. */
+export function measureChecks(checks: readonly z.output<typeof sloCheckSchema>[], tool: string, tools: ToolSet, ctx: Context): Promise<CheckResult[]> {
+  return Promise.all(checks.map((c) => measure(c, tool, tools, ctx)));
 }
 
 async function measure(check: z.output<typeof sloCheckSchema>, tool: string, tools: ToolSet, ctx: Context): Promise<CheckResult> {

@@ -34,7 +34,7 @@ describe('incident workflow routes (playbooks, real MCP servers)', () => {
       expect(record.status, record.outcome?.summary).toBe('resolved');
       expect(record.severity).toBe('p1');
       const assessment = record.outputs.observability as { rootCause: { category: string; components: string[] }; evidence: { query: string }[] };
-      expect(assessment.rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'] });
+      expect(assessment.rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'], settings: ['pool'] });
       expect(assessment.evidence.map((e) => e.query).join('\n')).toContain('database_connection_pool_active');
       expect(actions(record)).toEqual(['branch', 'commit', 'pull_request', 'merge', 'deploy']);
       // The world changed: the PR is merged and the running config is the fix.
@@ -43,10 +43,16 @@ describe('incident workflow routes (playbooks, real MCP servers)', () => {
       expect(pr.merged).toBe(true);
       expect(pr.body).toContain('## Root Cause');
       expect(pr.body).toContain('database_connection_pool_active');
-      expect(world.sim.poolSize).toBe(50);
+      // Little's law: ~60 req/s x 0.19 s = ~11.4 connections in flight; 2x headroom -> 23.
+      expect(pr.body).toMatch(/## Expected effect\n\npool 10 -> 2\d: [56]\d(\.\d)? req\/s x 0\.19 s per query/);
+      expect(world.sim.poolSize).toBeGreaterThanOrEqual(23);
+      expect(world.sim.poolSize).toBeLessThanOrEqual(26);
+      expect(record.timeline.some((e) => e.kind === 'fix.checked')).toBe(true);
       expect(fix.tests.passed).toBe(true);
-      const devops = record.outputs.devops as { outcome: string; verification: { healthy: boolean } };
+      const devops = record.outputs.devops as { outcome: string; verification: { healthy: boolean; checks: { query: string }[] } };
       expect(devops).toMatchObject({ outcome: 'fix-verified', verification: { healthy: true } });
+      // Verification measured the fix's expected effect too, not only the SLOs.
+      expect(devops.verification.checks.map((c) => c.query).join('\n')).toContain('avg_over_time(database_connection_pool_active');
       expect(record.approvals.map((a) => `${a.request.action}:${a.decision?.by}`)).toEqual(['github.merge_pull_request:policy:auto', 'deploy.deploy_service:policy:auto']);
       // Findings are in the incident's memory namespace; the record is stored too.
       expect(await r.service.get(id)).toMatchObject({ status: 'resolved' });

@@ -1,3 +1,4 @@
+import { compileExpression, type Expression } from './expr.js';
 import type { Comparison, Condition } from './schema.js';
 import { getPath } from './template.js';
 
@@ -10,6 +11,7 @@ export function holds(condition: Condition, facts: Record<string, unknown>): boo
   if ('all' in condition) return condition.all.every((c) => holds(c, facts));
   if ('any' in condition) return condition.any.some((c) => holds(c, facts));
   if ('not' in condition) return !holds(condition.not, facts);
+  if ('expr' in condition) return compiled(condition.expr).evaluate(facts) === true;
   return compare(condition, getPath(facts, condition.fact));
 }
 
@@ -48,4 +50,13 @@ function equal(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'number') return toNumber(a) === b;
   if (typeof a === 'number' && typeof b === 'string') return toNumber(b) === a;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const cache = new Map<string, Expression>();
+
+/** Conditions are data; their expressions are compiled once per distinct source. */
+export function compiled(source: string): Expression {
+  let e = cache.get(source);
+  if (!e) cache.set(source, (e = compileExpression(source)));
+  return e;
 }

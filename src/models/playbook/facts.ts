@@ -1,5 +1,6 @@
 import { FINAL_ANSWER_TOOL, parseHandoff, toolResultText } from '../protocol.js';
 import type { ModelRequest, ToolUseBlock } from '../types.js';
+import { compiled } from './conditions.js';
 import type { Playbook } from './schema.js';
 
 /**
@@ -9,7 +10,8 @@ import type { Playbook } from './schema.js';
  * - `<saveAs>`: the latest result of each saved call, parsed as JSON when it is JSON, else its text;
  * - `$errors.<saveAs>`: the error text when that latest result was an error;
  * - `$fired.<ruleId>`: how many times each rule has fired; `$turn`: assistant turns so far;
- * - `$rejected`: the reason the last final answer was rejected, if it was.
+ * - `$rejected`: the reason the last final answer was rejected, if it was;
+ * - the playbook's `derive` facts, computed from all of the above (undefined when an input is missing).
  * Calls are attributed to rules through their tool_use ids (`pb_<rule>_<fire>_<call>`).
  */
 export interface Facts {
@@ -74,6 +76,8 @@ export function deriveFacts(playbook: Playbook, req: ModelRequest): Facts {
   values['$fired'] = Object.fromEntries(fired);
   values['$turn'] = turns;
   if (rejected !== undefined) values['$rejected'] = rejected;
+  // Derived facts last, in their order: each sees every tool result and the derived facts before it.
+  for (const [name, source] of Object.entries(playbook.derive)) values[name] = compiled(source).evaluate(values);
   return { values, fired, ...(rejected !== undefined ? { rejected } : {}) };
 }
 

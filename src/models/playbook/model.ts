@@ -3,7 +3,7 @@ import { EscalationError } from '../errors.js';
 import { FINAL_ANSWER_TOOL, text } from '../protocol.js';
 import { toWireName } from '../tool-names.js';
 import type { ChatModel, ContentBlock, ModelRequest, ModelResponse } from '../types.js';
-import { holds } from './conditions.js';
+import { compiled, holds } from './conditions.js';
 import { callId, deriveFacts, factNames, type Facts } from './facts.js';
 import { playbookSchema, type Playbook, type PlaybookInput, type PlaybookRule } from './schema.js';
 import { render, TemplateError } from './template.js';
@@ -39,7 +39,7 @@ export function playbookModel(playbook: PlaybookInput): ChatModel & { readonly p
     async generate(req: ModelRequest): Promise<ModelResponse> {
       const facts = deriveFacts(pb, req);
       if (facts.rejected !== undefined) throw new EscalationError(source, `its final answer was rejected: ${facts.rejected}`, factNames(facts.values));
-      const rule = pb.rules.find((r) => (facts.fired.get(r.id) ?? 0) < r.maxFires && r.when.every((c) => holds(c, facts.values)));
+      const rule = pb.rules.find((r) => (facts.fired.get(r.id) ?? 0) < r.maxFires && r.when.every((c) => holds(c, valuesFor(r, facts.values))));
       if (!rule) throw new EscalationError(source, `no rule matches after ${facts.values['$turn'] as number} turn(s)`, factNames(facts.values));
       let content: ContentBlock[];
       try {
@@ -53,7 +53,16 @@ export function playbookModel(playbook: PlaybookInput): ChatModel & { readonly p
   };
 }
 
+/** The facts a rule sees: the playbook's, plus the rule's own derived facts. */
+function valuesFor(rule: PlaybookRule, values: Record<string, unknown>): Record<string, unknown> {
+  if (!rule.derive) return values;
+  const out = { ...values };
+  for (const [name, source] of Object.entries(rule.derive)) out[name] = compiled(source).evaluate(out);
+  return out;
+}
+
 function act(rule: PlaybookRule, facts: Facts, req: ModelRequest, source: string): ContentBlock[] {
+  facts = { ...facts, values: valuesFor(rule, facts.values) };
   const offered = new Set(req.tools.map((t) => t.name));
   const missing = new Set<string>();
   const fire = (facts.fired.get(rule.id) ?? 0) + 1;

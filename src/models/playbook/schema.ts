@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileExpression } from './expr.js';
 
 /**
  * A playbook is data: an ordered list of rules, each "when these facts hold, make these tool calls / give
@@ -8,6 +9,15 @@ import { z } from 'zod';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
+
+/** An expression (expr.ts), checked when the playbook is loaded so a typo fails at load, naming the field. */
+export const expressionSource = z.string().min(1).superRefine((src, ctx) => {
+  try {
+    compileExpression(src);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 const factPath = z.string().regex(/^\$?[A-Za-z_][\w-]*(?:(?:\.[\w$-]+)|(?:\[\d+\]))*$/, 'expected a fact path such as input.incident.service or errorRate.data[0].value');
 
@@ -24,7 +34,8 @@ export interface Comparison {
   contains?: Json | undefined;
   in?: Json[] | undefined;
 }
-export type Condition = Comparison | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+/** `{ expr }`: holds when the expression (see expr.ts) evaluates to a true value; undefined does not hold. */
+export type Condition = Comparison | { expr: string } | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
 const comparison = z
   .object({
@@ -46,6 +57,7 @@ const comparison = z
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     comparison,
+    z.object({ expr: expressionSource }).strict(),
     z.object({ all: z.array(conditionSchema) }).strict(),
     z.object({ any: z.array(conditionSchema).min(1) }).strict(),
     z.object({ not: conditionSchema }).strict(),
@@ -53,6 +65,9 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 );
 
 const name = z.string().regex(/^[A-Za-z][\w-]*$/, 'letters, digits, _ and - only, starting with a letter');
+
+/** Derived facts are named like JavaScript identifiers, so expressions can read them. */
+const derivedName = z.string().regex(/^[A-Za-z_][\w]*$/, 'letters, digits and _ only, starting with a letter (expressions read it by name)');
 
 const call = z
   .object({
@@ -80,6 +95,8 @@ const rule = z
     when: z.array(conditionSchema).default([]),
     /** How many times the rule may fire in one conversation (polling rules set more); default 1. */
     maxFires: z.number().int().min(1).max(1000).default(1),
+    /** Facts computed for this rule only, after the playbook's own `derive`: its conditions and action may read them. */
+    derive: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'letters, digits and _ only, starting with a letter'), expressionSource).optional(),
     then: action,
   })
   .strict();
@@ -88,6 +105,11 @@ export const playbookSchema = z
   .object({
     name,
     description: z.string().optional(),
+    /**
+     * Facts computed from other facts before every decision, in order (a later one may read an earlier one):
+     * `{ poolDemand: "sample(acquireRate) * sample(queryMean)" }`. Undefined when an input is missing.
+     */
+    derive: z.record(derivedName, expressionSource).default({}),
     rules: z.array(rule).min(1),
   })
   .strict()

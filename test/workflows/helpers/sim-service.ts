@@ -39,6 +39,8 @@ export class SimService {
   readonly #active: Gauge<string>;
   readonly #max: Gauge<string>;
   readonly #timeouts: Counter<string>;
+  readonly #acquires: Histogram<string>;
+  readonly #queries: Histogram<string>;
 
   constructor(name: string, readonly logFile: string, readonly provides: readonly string[]) {
     this.name = name;
@@ -48,13 +50,23 @@ export class SimService {
     this.#active = new Gauge({ name: 'database_connection_pool_active', help: 'in use', labelNames: ['service'], registers });
     this.#max = new Gauge({ name: 'database_connection_pool_max', help: 'size', labelNames: ['service'], registers });
     this.#timeouts = new Counter({ name: 'database_connection_pool_acquire_timeouts_total', help: 'timeouts', labelNames: ['service'], registers });
+    this.#acquires = new Histogram({ name: 'database_connection_pool_acquire_duration_seconds', help: 'acquire wait', labelNames: ['service'], buckets: [0.01, 0.1, 1, 2.5], registers });
+    this.#queries = new Histogram({ name: 'database_query_duration_seconds', help: 'connection held', labelNames: ['service'], buckets: [0.1, 0.25, 0.5, 1], registers });
+    new Gauge({ name: 'build_info', help: 'build', labelNames: ['service', 'version', 'revision'], registers }).set({ service: name, version: '1.4.2', revision: 'sim' }, 1);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    this.#timer = setInterval(() => this.#tick(0.1), 100);
+    // Ticks advance by the time that really passed: a busy test process delays timers, and the exported rates
+    // must still be what the load says (Little's law reads them).
+    let last = performance.now();
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      this.#tick((now - last) / 1000);
+      last = now;
+    }, 100);
   }
 
   get hostPort(): string {
@@ -116,6 +128,8 @@ export class SimService {
       for (let i = 0; i < n; i++) {
         this.#requests.inc({ ...labels, status: '200' });
         this.#duration.observe(labels, 0.15 + Math.random() * 0.14);
+        this.#acquires.observe({ service }, 0);
+        this.#queries.observe({ service }, QUERY_SECONDS);
       }
       return;
     }
@@ -126,6 +140,8 @@ export class SimService {
       if (failed) errors++;
       this.#requests.inc({ ...labels, status: failed ? '500' : '200' });
       this.#duration.observe(labels, failed ? 2.4 : 1 + Math.random() * 1.5);
+      this.#acquires.observe({ service }, failed ? 2.4 : 1);
+      if (!failed) this.#queries.observe({ service }, QUERY_SECONDS);
     }
     this.#timeouts.inc({ service }, errors);
     if (errors > 0) {

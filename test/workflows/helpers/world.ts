@@ -64,6 +64,8 @@ export async function startWorld(): Promise<World> {
   await writeFile(logFile, '');
   const provides = ['payments-db'];
   const sim = new SimService(SERVICE, logFile, provides);
+  // Tripled traffic from the start: every test's incident window then sees the load that caused it.
+  sim.load = 3;
   await sim.start();
   const stops: (() => Promise<unknown>)[] = [() => sim.stop(), () => rm(dir, { recursive: true, force: true })];
   const stop = async (): Promise<void> => {
@@ -78,28 +80,47 @@ export async function startWorld(): Promise<World> {
 
     const hook = join(dir, 'deploy-hook.mjs');
     await writeFile(hook, "import { readFileSync } from 'node:fs';\nconst body = readFileSync(process.env.FIREBREAK_RELEASE_DIR + '/service.config.json', 'utf8');\nconst res = await fetch(process.env.SIM_URL + '/admin/config', { method: 'POST', body });\nif (!res.ok) process.exit(1);\n");
-    await mkdir(join(dir, 'releases'));
-    const deployer = createCommandDeployer({
-      repoDir: forge.repoDir, releasesDir: join(dir, 'releases'), serviceName: SERVICE, healthUrl: `${sim.url}/healthz`, logFile,
-      deploy: { command: process.execPath, args: [hook], env: { SIM_URL: sim.url }, timeoutMs: 15_000 },
-      maintenance: sim, logger: pino({ level: 'silent' }), healthTimeoutMs: 2_000,
+    // A fresh deployer per reset: each test's incident starts from a first deploy, so the previous test's
+    // rollouts are not "what changed" before this one (change awareness would rightly suspect them).
+    let generation = 0;
+    const freshDeployer = async (ref: string): Promise<{ deployer: ReturnType<typeof createCommandDeployer>; deployServer: HttpServerHandle }> => {
+      const releasesDir = join(dir, `releases-${++generation}`);
+      await mkdir(releasesDir);
+      const d = createCommandDeployer({
+        repoDir: forge.repoDir, releasesDir, serviceName: SERVICE, healthUrl: `${sim.url}/healthz`, logFile,
+        deploy: { command: process.execPath, args: [hook], env: { SIM_URL: sim.url }, timeoutMs: 15_000 },
+        maintenance: sim, logger: pino({ level: 'silent' }), healthTimeoutMs: 2_000,
+      });
+      await d.deploy(ref, { trigger: 'lab' });
+      return { deployer: d, deployServer: await serveHttp(() => createDeployerServer(d)) };
+    };
+    let { deployer, deployServer } = await freshDeployer('main');
+    stops.push(async () => {
+      await deployServer.close();
+      await deployer.stop();
     });
-    stops.push(() => deployer.stop());
-    await deployer.deploy('main', { trigger: 'lab' });
-    const deployServer = await serveHttp(() => createDeployerServer(deployer));
-    stops.push(() => deployServer.close());
 
     const prometheus = await startPrometheus({ jobs: [{ job: SERVICE, targets: [sim.hostPort] }] });
     stops.push(() => prometheus.stop());
     await prometheus.waitForTargetsUp({ job: SERVICE, timeoutMs: 20_000 });
+    // A few seconds of history first: rates over a window older than the data would read low (Little's law).
+    await settle(8_000);
 
     const sandbox = await openSandbox({ workspace, isolation: 'bwrap' }, { logger: pino({ level: 'silent' }) });
     const cli = join(process.cwd(), 'dist', 'cli', 'main.js');
     return {
-      dir, sim, forge, prometheus, deployer, deployServer, logFile, workspace, initialSha,
+      dir, sim, forge, prometheus, logFile, workspace, initialSha,
+      get deployer() {
+        return deployer;
+      },
+      get deployServer() {
+        return deployServer;
+      },
       async reset() {
         await exec('git', ['-C', forge.repoDir, 'update-ref', 'refs/heads/main', initialSha], { env: GIT_ENV });
-        await deployer.deploy(initialSha, { trigger: 'lab' });
+        await deployServer.close();
+        await deployer.stop();
+        ({ deployer, deployServer } = await freshDeployer(initialSha));
         sim.setMaintenance(false);
         sim.load = 3;
         sim.errorDetail = undefined;

@@ -1,0 +1,76 @@
+import { globToRegExp } from '../personas/allowlist.js';
+import { personaFromPath } from './approval-gate.js';
+import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
+import { describeRelease, type ReleaseRef } from './changes.js';
+import { toolData } from './tool-data.js';
+
+/**
+ * What the devops persona may do for the one action the workflow asked of it — code between the persona and
+ * the deploy/GitHub tools:
+ * - merge only the incident's own pull request;
+ * - deploy only the commit that merge produced;
+ * - roll back only to the release the workflow chose (the last known-good one, or the pre-incident one when
+ *   restoring): never "the previous release", which after a failed fix-forward is the bad release itself.
+ * Maintenance mode is the approval gate's business (it always needs a human).
+ */
+
+export interface ActionScope {
+  /** The pull request this incident opened. */
+  pullRequest?: number;
+  /** Where a rollback must go. */
+  rollbackTo?: ReleaseRef;
+}
+
+const MERGE = globToRegExp('*.merge_pull_request');
+const DEPLOY = globToRegExp('*.deploy_service');
+const ROLLBACK = globToRegExp('*.rollback');
+
+export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
+  const merged = new Set<string>();
+  return {
+    list: () => inner.list(),
+    async call(name: string, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
+      const refuse = (reason: string): ToolResult => refused(opts, name, reason, 'action');
+      if (MERGE.test(name) && Number(args.pullNumber) !== scope.pullRequest) {
+        return refuse(scope.pullRequest === undefined ? 'this incident opened no pull request: nothing may be merged' : `only this incident's pull request #${scope.pullRequest} may be merged, not #${String(args.pullNumber)}`);
+      }
+      if (DEPLOY.test(name) && !merged.has(String(args.ref))) {
+        return refuse(merged.size === 0 ? 'deploy the merge commit of this incident\'s pull request: merge it first' : `deploy the merge commit (${[...merged].join(', ')}), not '${String(args.ref)}'`);
+      }
+      if (ROLLBACK.test(name) && !rollbackAllowed(args.to, scope.rollbackTo)) {
+        return refuse(scope.rollbackTo
+          ? `roll back only to ${describeRelease(scope.rollbackTo)}: call it with to: "${target(scope.rollbackTo)}"${args.to === undefined ? ' (without `to`, the deployer picks the newest other release, which may be the bad one)' : ''}`
+          : 'no known-good release is known for this incident: there is nothing safe to roll back to');
+      }
+      const result = await inner.call(name, args, opts);
+      if (MERGE.test(name) && !result.isError) {
+        const sha = toolData(result).sha;
+        if (typeof sha === 'string' && sha) merged.add(sha);
+      }
+      return result;
+    },
+  };
+}
+
+/** What to pass as `to`: the release id when known, else the revision. */
+export function target(r: ReleaseRef): string {
+  return r.releaseId ?? r.revision ?? r.ref ?? '';
+}
+
+function rollbackAllowed(to: unknown, allowed: ReleaseRef | undefined): boolean {
+  if (!allowed || typeof to !== 'string' || to.trim() === '') return false;
+  const t = to.trim().toLowerCase();
+  if (allowed.releaseId && t === allowed.releaseId.toLowerCase()) return true;
+  return allowed.revision !== undefined && t.length >= 7 && allowed.revision.toLowerCase().startsWith(t);
+}
+
+function refusal(reason: string): ToolResult {
+  return { isError: true, content: [{ type: 'text', text: `refused: ${reason}.` }], structuredContent: { refusedByActionGuard: true, reason } };
+}
+
+/** The refusal as the persona sees it, and as the timeline records it ('tool.refused'). */
+function refused(opts: ToolCallOptions, tool: string, reason: string, guard: string): ToolResult {
+  const ctx = opts.ctx;
+  ctx?.emit('tool.refused', { persona: ctx ? personaFromPath(ctx.path) : undefined, tool, reason, guard });
+  return refusal(reason);
+}

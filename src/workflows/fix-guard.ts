@@ -1,0 +1,123 @@
+import { globToRegExp } from '../personas/allowlist.js';
+import { personaFromPath } from './approval-gate.js';
+import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
+import { configDiff, describeConfigChanges, type ConfigChange } from './changes.js';
+import { toolData } from './tool-data.js';
+
+/**
+ * The rules a fix must pass before a pull request is opened — code between the backend persona and the
+ * GitHub tools, so no model (playbook or LLM) can talk its way past them:
+ *
+ * 1. writes go to a branch, never to the base branch (the change is reviewed and merged through the gate);
+ * 2. the pull request carries a change: a patch that leaves every file as it is on the base is refused
+ *    (`maxAttempts: 3 -> 3` is not a fix);
+ * 3. it changes only what the diagnosis implicates: every changed JSON key (or non-JSON file) must fall under
+ *    `rootCause.settings` — a diagnosis that implicates nothing cannot be checked, so nothing is changed;
+ * 4. its body states the expected effect in numbers (a "## Expected effect" section with a figure), which
+ *    verification then measures.
+ * A refused call is an error result the persona sees (`refusedByFixGuard`), with what to do instead.
+ */
+
+export interface FixGuardOptions {
+  /** Settings the diagnosis implicates: dotted keys of JSON config files, or file paths. */
+  implicated: readonly string[] | undefined;
+  /** The repository's base branch: no direct writes. */
+  baseBranch: string | undefined;
+  /** The tool reading a file at a ref (default github.get_file_contents). */
+  fileTool?: string;
+}
+
+const PUSH = globToRegExp('*.push_files');
+const WRITE_FILE = globToRegExp('*.create_or_update_file');
+const OPEN_PR = globToRegExp('*.create_pull_request');
+
+export function guardFixes(inner: ToolSet, opts: FixGuardOptions): ToolSet {
+  const fileTool = opts.fileTool ?? 'github.get_file_contents';
+  /** What this incident pushed, per `owner/repo@branch`: path -> content. */
+  const pushed = new Map<string, Map<string, string>>();
+  const key = (a: Record<string, unknown>, branch: unknown): string => `${String(a.owner)}/${String(a.repo)}@${String(branch)}`;
+
+  return {
+    list: () => inner.list(),
+    async call(name: string, args: Record<string, unknown>, callOpts: ToolCallOptions = {}): Promise<ToolResult> {
+      const refuse = (reason: string): ToolResult => refused(callOpts, name, reason, 'fix');
+      const isPush = PUSH.test(name);
+      const isWrite = WRITE_FILE.test(name);
+      if ((isPush || isWrite) && opts.baseBranch !== undefined && args.branch === opts.baseBranch) {
+        return refuse(`writes to the base branch '${opts.baseBranch}' are not allowed: push to a hotfix branch and open a pull request`);
+      }
+      if (OPEN_PR.test(name)) {
+        const why = await check(args, callOpts);
+        if (why) return refuse(why);
+      }
+      const result = await inner.call(name, args, callOpts);
+      if (!result.isError && (isPush || isWrite)) {
+        const files = pushed.get(key(args, args.branch)) ?? new Map<string, string>();
+        const list = isPush && Array.isArray(args.files) ? (args.files as { path?: unknown; content?: unknown }[]) : [{ path: args.path, content: args.content }];
+        for (const f of list) if (typeof f.path === 'string' && typeof f.content === 'string') files.set(f.path.replace(/^\/+/, ''), f.content);
+        pushed.set(key(args, args.branch), files);
+      }
+      return result;
+    },
+  };
+
+  async function check(args: Record<string, unknown>, callOpts: ToolCallOptions): Promise<string | undefined> {
+    const files = pushed.get(key(args, args.head));
+    if (!files || files.size === 0) return `nothing was pushed to '${String(args.head)}' during this incident: a pull request must carry the change the diagnosis calls for`;
+    const changes: ConfigChange[] = [];
+    for (const [path, content] of files) {
+      const base = await inner.call(fileTool, { owner: args.owner, repo: args.repo, path, ref: args.base }, callOpts);
+      const before = base.isError ? undefined : String(toolData(base).content ?? '');
+      changes.push(...fileChanges(path, before, content));
+    }
+    if (changes.length === 0) return `the patch changes nothing: ${[...files.keys()].join(', ')} on '${String(args.head)}' equal${files.size === 1 ? 's' : ''} '${String(args.base)}'. Only open a pull request for a change that does something`;
+    const implicated = opts.implicated ?? [];
+    if (implicated.length === 0) return `the diagnosis implicates no setting (rootCause.settings is empty), so this change (${describeConfigChanges(changes)}) cannot be checked against it: do not change anything; answer with remedy none and say what you found`;
+    const unrelated = changes.filter((c) => !implicated.some((s) => covers(s, c.path)));
+    if (unrelated.length > 0) return `the patch changes settings the diagnosis does not implicate: ${describeConfigChanges(unrelated)} (implicated: ${implicated.join(', ')}). Change only those`;
+    const body = typeof args.body === 'string' ? args.body : '';
+    const effect = /expected effect[^\n]*\n?([\s\S]*)/i.exec(body);
+    if (!effect || !/\d/.test(effect[1]!.split(/\n#{1,6} /)[0]!)) return 'the pull request body must state the expected effect in numbers under "## Expected effect" (e.g. "pool 24 -> 36: 40 req/s x 0.7 s = 28 in flight, 78% of the pool")';
+    callOpts.ctx?.emit('fix.checked', { head: args.head, changes: changes.map((c) => ({ path: c.path, before: c.before ?? null, after: c.after ?? null })), implicated: [...implicated] });
+    return undefined;
+  }
+}
+
+/** The key-level changes of one file (JSON), or the file itself when it is not JSON. */
+export function fileChanges(path: string, before: string | undefined, after: string): ConfigChange[] {
+  const parse = (text: string | undefined): unknown => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  const a = parse(before);
+  const b = parse(after);
+  const isJson = (v: unknown): boolean => v !== null && typeof v === 'object';
+  if (isJson(a) && isJson(b)) return configDiff(a, b).map((c) => ({ ...c, path: qualify(path, c.path) }));
+  return before === after ? [] : [{ path, before: before === undefined ? undefined : '(text)', after: '(changed)' }];
+}
+
+/** Keys of the service's main config file are bare (`pool.size`); other files' keys are `file:key`. */
+function qualify(file: string, key: string): string {
+  return file === 'service.config.json' ? key : `${file}:${key}`;
+}
+
+/** An implicated setting covers itself, everything under it (`pool` covers `pool.size`), or a whole file. */
+export function covers(setting: string, changed: string): boolean {
+  const s = setting.trim();
+  return changed === s || changed.startsWith(`${s}.`) || changed.startsWith(`${s}:`);
+}
+
+function refusal(reason: string): ToolResult {
+  return { isError: true, content: [{ type: 'text', text: `refused before it reached GitHub: ${reason}.` }], structuredContent: { refusedByFixGuard: true, reason } };
+}
+
+/** The refusal as the persona sees it, and as the timeline records it ('tool.refused'). */
+function refused(opts: ToolCallOptions, tool: string, reason: string, guard: string): ToolResult {
+  const ctx = opts.ctx;
+  ctx?.emit('tool.refused', { persona: ctx ? personaFromPath(ctx.path) : undefined, tool, reason, guard });
+  return refusal(reason);
+}
