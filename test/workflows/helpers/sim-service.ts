@@ -12,6 +12,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export interface SimConfig {
   pool?: { size?: number; acquireTimeoutMs?: number | null; maxWaiters?: number | null };
   startup?: { requires?: string[] };
+  /** A release's new code path: `v2` fails a third of the requests it renders (a bug no runbook names). */
+  service?: { renderer?: string };
 }
 
 export type SimMode = 'healthy' | 'exhausted' | 'down' | 'maintenance';
@@ -31,6 +33,8 @@ export class SimService {
   errorDetail: string | undefined;
   /** The next N config pushes fail (the deploy hook exits 1): a transient deploy failure. */
   failNextDeploys = 0;
+  /** Share of requests failing for a reason outside the service (nothing in its config or metrics explains it). */
+  unexplainedErrors = 0;
   #server: Server;
   #timer: NodeJS.Timeout | undefined;
   #carry = 0;
@@ -125,7 +129,14 @@ export class SimService {
     const labels = { service, method: 'GET', endpoint: '/api/workflows/execute' };
     if (mode === 'healthy') {
       this.#active.set({ service }, Math.min(this.poolSize, Math.ceil(20 * this.load * QUERY_SECONDS)));
+      const failing = this.unexplainedErrors + (this.config.service?.renderer === 'v2' ? 1 / 3 : 0);
       for (let i = 0; i < n; i++) {
+        if (Math.random() < failing) {
+          this.#requests.inc({ ...labels, status: '500' });
+          this.#duration.observe(labels, 0.05);
+          if (i === 0) this.logLine({ endpoint: labels.endpoint, msg: this.config.service?.renderer === 'v2' ? 'render failed: template "workflow-summary" not found' : 'upstream returned an unexpected response' });
+          continue;
+        }
         this.#requests.inc({ ...labels, status: '200' });
         this.#duration.observe(labels, 0.15 + Math.random() * 0.14);
         this.#acquires.observe({ service }, 0);

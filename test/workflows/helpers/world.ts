@@ -19,6 +19,7 @@ import { createGithubServer } from '../../../src/tools/servers/github/index.js';
 import { createGrafanaServer } from '../../../src/tools/servers/grafana/index.js';
 import { createSandboxServer, openSandbox } from '../../../src/tools/servers/sandbox/index.js';
 import { serveHttp, type HttpServerHandle } from '../../../src/tools/servers/serve.js';
+import { mergeConfig } from '../../../src/lab/lab-faults.js';
 import { SimService } from './sim-service.js';
 
 const exec = promisify(execFile);
@@ -53,6 +54,11 @@ export interface World {
   initialSha: string;
   /** Back to the incident: main at its first commit, that release deployed, traffic tripled, no maintenance. */
   reset(): Promise<void>;
+  /**
+   * A team's release: `config` merged over main's service.config.json, committed to main and deployed by the
+   * release pipeline (not the deploy tool). Returns the release's revision.
+   */
+  release(config: Record<string, unknown>, message: string): Promise<string>;
   /** The forge's REST API, authenticated. */
   api(path: string, init?: RequestInit): Promise<unknown>;
   stop(): Promise<void>;
@@ -106,6 +112,11 @@ export async function startWorld(): Promise<World> {
     // A few seconds of history first: rates over a window older than the data would read low (Little's law).
     await settle(8_000);
 
+    const forgeApi = async (path: string, init: RequestInit = {}): Promise<unknown> => {
+      const res = await fetch(`${forge.url}/repos/${OWNER}/${SERVICE}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' } });
+      if (!res.ok) throw new Error(`forge ${path}: HTTP ${res.status} ${await res.text()}`);
+      return res.status === 204 ? undefined : res.json();
+    };
     const sandbox = await openSandbox({ workspace, isolation: 'bwrap' }, { logger: pino({ level: 'silent' }) });
     const cli = join(process.cwd(), 'dist', 'cli', 'main.js');
     return {
@@ -123,8 +134,17 @@ export async function startWorld(): Promise<World> {
         ({ deployer, deployServer } = await freshDeployer(initialSha));
         sim.setMaintenance(false);
         sim.load = 3;
+        sim.unexplainedErrors = 0;
         sim.errorDetail = undefined;
         sim.failNextDeploys = 0;
+      },
+      async release(config, message) {
+        const file = (await forgeApi('/contents/service.config.json?ref=main')) as { sha: string; content: string };
+        const current = JSON.parse(Buffer.from(file.content, 'base64').toString('utf8')) as Record<string, unknown>;
+        const merged = mergeConfig(current, config);
+        const put = (await forgeApi('/contents/service.config.json', { method: 'PUT', body: JSON.stringify({ message, branch: 'main', sha: file.sha, content: Buffer.from(`${JSON.stringify(merged, null, 2)}\n`).toString('base64') }) })) as { commit: { sha: string } };
+        await deployer.deploy(put.commit.sha, { trigger: 'lab', reason: message });
+        return put.commit.sha;
       },
       mcpServers: () => ({
         grafana: { server: () => createGrafanaServer({ prometheusUrl: prometheus.url, logFiles: [{ name: SERVICE, path: logFile }] }) },
@@ -138,11 +158,7 @@ export async function startWorld(): Promise<World> {
         sandbox: { command: process.execPath, args: [cli, 'tools', 'sandbox', '--workspace', workspace, '--isolation', 'bwrap', '--timeout-ms', '60000'], env: {} },
         deploy: { type: 'http', url: deployServer.url },
       }),
-      async api(path, init = {}) {
-        const res = await fetch(`${forge.url}/repos/${OWNER}/${SERVICE}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' } });
-        if (!res.ok) throw new Error(`forge ${path}: HTTP ${res.status} ${await res.text()}`);
-        return res.status === 204 ? undefined : res.json();
-      },
+      api: forgeApi,
       stop,
     };
   } catch (err) {
