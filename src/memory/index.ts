@@ -17,8 +17,9 @@
  */
 export type {
   Json, BackendKind, MemoryStore, MemoryEntry, SearchHit, TimelineEvent, PutOptions, ListOptions, SearchOptions,
-  EventsOptions, DurableJournal, RunStatus, RunState,
+  EventsOptions, DurableJournal, RunStatus, RunState, SignalListener, Unsubscribe,
 } from './types.js';
+export { MAX_SIGNAL_BYTES } from './signals.js';
 export { openMemory, openJournal, type OpenMemoryOptions } from './open.js';
 export { DEFAULT_MEMORY_URL, parseMemoryUrl, type ParsedMemoryUrl } from './url.js';
 export { scoped, type ScopedMemory } from './scoped.js';

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { backendConformance } from './conformance.js';
-import { dropPostgresTables, postgresDump } from './raw.js';
+import { signalChannel } from '../../src/memory/postgres/signals.js';
+import { dropPostgresTables, postgresDump, postgresListeners } from './raw.js';
 import { POSTGRES_URL, serviceAvailable, uniqueId } from './services.js';
 
 const prefix = `${uniqueId('fbconf')}_`;
@@ -11,6 +12,7 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL, 5432)) {
     shared: true,
     url: `${POSTGRES_URL}?prefix=${prefix}`,
     rawDump: () => postgresDump(POSTGRES_URL, prefix),
+    signalListeners: () => postgresListeners(POSTGRES_URL, signalChannel(prefix)),
     cleanup: () => dropPostgresTables(POSTGRES_URL, prefix),
   });
 } else {
