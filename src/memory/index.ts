@@ -20,7 +20,7 @@ export type {
   EventsOptions, DurableJournal, RunStatus, RunState, SignalListener, Unsubscribe,
 } from './types.js';
 export { MAX_SIGNAL_BYTES } from './signals.js';
-export { openMemory, openJournal, type OpenMemoryOptions } from './open.js';
+export { openMemory, openJournal, openInProcessMemory, type OpenMemoryOptions } from './open.js';
 export { DEFAULT_MEMORY_URL, parseMemoryUrl, type ParsedMemoryUrl } from './url.js';
 export { scoped, type ScopedMemory } from './scoped.js';
 export { remember, recall, type MemoryKey, type RememberOptions, type RecallOptions } from './steps.js';
