@@ -5,6 +5,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.
 import { MemoryKeyError, MemoryUnavailableError, MemoryUrlError } from '../../memory/errors.js';
 import { openMemory } from '../../memory/open.js';
 import type { MemoryStore } from '../../memory/types.js';
+import { redactText } from '../../security/redact.js';
 import { ApprovalBroker, type ApprovalDecision, type ApprovalRequest } from '../../workflows/approval-broker.js';
 import type { ApprovalState } from '../../workflows/approval-ledger.js';
 import { IncidentStore } from '../../workflows/incident-store.js';
@@ -99,7 +100,7 @@ async function approve(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof MemoryKeyError) {
-      err.write(`firebreak approve: incident id '${incident}' is not usable: ${e.message}\n`);
+      err.write(`firebreak approve: incident id '${redactText(incident)}' is not usable: ${e.message}\n`);
       return 2;
     }
     throw e;
