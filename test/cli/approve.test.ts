@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openMemory } from '../../src/memory/index.js';
 import { ApprovalBroker } from '../../src/workflows/approval-broker.js';
@@ -160,6 +162,28 @@ for (const target of await durableTargets()) {
     }, 60_000);
   });
 }
+
+describe('the MCP server decides for another process', () => {
+  it('incident_approve in `firebreak mcp` approves what a process sharing its memory store waits for', async () => {
+    const url = `sqlite:${join(dir, 'mcp.db')}`;
+    const cfg = config('mcp', url);
+    const a = waiter(url, 'inc-mcp', 120_000);
+    const req = await a.next('requested');
+    const client = new Client({ name: 'oncall-ide', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', cli, 'mcp', '--config', cfg], cwd: dir, stderr: 'pipe', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, FIREBREAK_LOG_LEVEL: 'error' } }));
+    try {
+      const result = await client.callTool({ name: 'incident_approve', arguments: { id: 'inc-mcp', reason: 'checked the diff' } });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ id: 'inc-mcp', requestId: req.id, action: 'deploy.deploy_service', approved: true, by: 'mcp:oncall-ide' });
+      expect(await a.next('decided')).toMatchObject({ approved: true, by: 'mcp:oncall-ide', reason: 'checked the diff' });
+      expect(await a.next('result')).toMatchObject({ isError: false, calls: ['deploy.deploy_service r0'] });
+      const again = await client.callTool({ name: 'incident_approve', arguments: { id: 'inc-mcp' } });
+      expect(again.isError).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
 
 describe('firebreak approve: nothing to decide, and bad input', () => {
   const sqlite = (name: string): { url: string; cfg: string } => {
