@@ -161,7 +161,8 @@ export class ApprovalBroker extends EventEmitter implements Approver {
     const { won, state: after } = await ledger.decide(runId, id, decision);
     if (!won) return { status: 'already-decided', request: state.request, decision: after?.decision ?? decision };
     await this.#announce(ledger, runId, id);
-    return { status: 'decided', request: state.request, decision };
+    // As stored: redacted like everything in memory (a reason may quote a secret).
+    return { status: 'decided', request: state.request, decision: after?.decision ?? decision };
   }
 
   /**

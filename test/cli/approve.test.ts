@@ -245,5 +245,8 @@ describe('firebreak approve: nothing to decide, and bad input', () => {
     expect([broken.code, broken.stderr]).toEqual([2, expect.stringMatching(/broken\.config\.json: invalid configuration:\n {2}- memory:/)]);
     const secretId = await approve(['token=ghp_abcdefghijklmnopqrstuvwxyz0123', '--config', cfg]);
     expect([secretId.code, secretId.stderr]).toEqual([2, expect.stringContaining('is not usable')]);
+    expect(secretId.stderr).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
+    const privateMemory = await approve(['inc-1', '--config', config('private', 'memory:')]);
+    expect([privateMemory.code, privateMemory.stderr]).toEqual([2, expect.stringContaining('needs a shared store')]);
   }, 60_000);
 });

@@ -61,7 +61,12 @@ async function approve(argv: string[]): Promise<number> {
   const logger = pino({ name: 'firebreak', level: process.env.FIREBREAK_LOG_LEVEL ?? 'error' }, pino.destination(2));
   let memory: MemoryStore;
   try {
-    memory = await openMemory((await loadConfig(configFile)).memory, { logger });
+    const url = (await loadConfig(configFile)).memory;
+    if (url === 'memory:' || url === 'sqlite::memory:') {
+      err.write(`firebreak approve: ${configFile} keeps memory in the process (${url}); deciding from another process needs a shared store: a sqlite file, postgres:// or redis://\n`);
+      return 2;
+    }
+    memory = await openMemory(url, { logger });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof MemoryUrlError || e instanceof MemoryUnavailableError) {
       err.write(`firebreak approve: ${e.message}\n`);
