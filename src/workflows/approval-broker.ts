@@ -248,7 +248,9 @@ export class ApprovalBroker extends EventEmitter implements Approver {
             if (done) return;
             let decision = now?.decision;
             if (!decision && Date.now() >= expiresAt) {
-              const timeout: ApprovalDecision = { approved: false, by: 'timeout', reason: `no decision within ${this.#timeoutMs} ms; escalated`, at: new Date().toISOString() };
+              // The request's own deadline: a re-attached request keeps the one it was made with.
+              const waited = expiresAt - Date.parse(request.requestedAt);
+              const timeout: ApprovalDecision = { approved: false, by: 'timeout', reason: `no decision within ${Number.isFinite(waited) ? waited : this.#timeoutMs} ms; escalated`, at: new Date().toISOString() };
               const { won, state: after } = await ledger.decide(runId, id, timeout);
               // Only the process whose timeout counted escalates: a human's decision a moment earlier wins.
               if (won) void Promise.resolve().then(() => this.#onEscalate?.(request)).catch(() => undefined);
