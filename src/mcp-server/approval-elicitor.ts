@@ -23,6 +23,7 @@ export class ApprovalElicitor {
   readonly #asking = new Map<string, Asking>();
   /** Requests the user dismissed: not asked again (that would nag on every timeline entry). */
   readonly #dismissed = new Set<string>();
+  readonly #checks = new Map<string, { again: boolean }>();
   readonly #off: () => void;
   #closed = false;
 
@@ -52,9 +53,36 @@ export class ApprovalElicitor {
     this.#adopted.clear();
   }
 
+  /**
+   * Checks are coalesced per incident: a busy incident changes many times a second, and each check reads the
+   * memory store. Two checks at once could also ask the same question twice.
+   */
   #check(id: string): void {
     if (this.#closed) return;
-    const pending = this.incidents.pendingApprovals(id);
+    const state = this.#checks.get(id);
+    if (state) {
+      state.again = true;
+      return;
+    }
+    const running = { again: false };
+    this.#checks.set(id, running);
+    void (async () => {
+      try {
+        do {
+          running.again = false;
+          await this.#checkNow(id);
+        } while (running.again && !this.#closed);
+      } catch (err) {
+        this.opts.logger?.warn({ err, incident: id }, 'could not read pending approvals');
+      } finally {
+        this.#checks.delete(id);
+      }
+    })();
+  }
+
+  async #checkNow(id: string): Promise<void> {
+    const pending = await this.incidents.pendingApprovals(id);
+    if (this.#closed) return;
     const open = new Set(pending.map((r) => r.id));
     for (const [requestId, a] of this.#asking) {
       if (a.incident === id && !open.has(requestId)) {
@@ -87,9 +115,12 @@ export class ApprovalElicitor {
       }
       const by = approverName(this.server);
       const decided = outcome.kind === 'approved'
-        ? this.incidents.approve(id, req.id, by, outcome.reason)
-        : this.incidents.reject(id, req.id, by, outcome.reason);
+        ? await this.incidents.approve(id, req.id, by, outcome.reason)
+        : await this.incidents.reject(id, req.id, by, outcome.reason);
       if (!decided) this.opts.logger?.info({ incident: id, request: req.id }, 'approval answered after it was decided elsewhere');
-    })();
+    })().catch((err: unknown) => {
+      this.#asking.delete(req.id);
+      this.opts.logger?.warn({ err, incident: id, request: req.id }, 'could not record the answer to an approval question; the request stays pending');
+    });
   }
 }

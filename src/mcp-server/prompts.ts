@@ -70,7 +70,7 @@ export function registerPrompts(server: McpServer, incidents: IncidentService): 
       if (!record) throw new McpError(ErrorCode.InvalidParams, `no incident '${id}'; incident_list shows the known ones`);
       const markdown = await incidents.postmortem(id);
       if (markdown === undefined) {
-        const status = JSON.stringify(statusView(record, incidents.pendingApprovals(id), 10), null, 2);
+        const status = JSON.stringify(statusView(record, await incidents.pendingApprovals(id), 10), null, 2);
         return {
           description: `Incident ${id} is still ${record.status}`,
           messages: [{ role: 'user', content: { type: 'text', text: `Incident ${id} (${record.title}) has not ended: it is ${record.status}. Summarise where it stands for the incident channel instead, from this status, and say the post-mortem will follow:\n\n\`\`\`json\n${status}\n\`\`\`` } }],

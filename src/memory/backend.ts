@@ -20,7 +20,26 @@ export interface MemoryBackend {
   append(ns: string, events: readonly string[], at: number): Promise<number[]>;
   events(ns: string, afterSeq: number, limit: number): Promise<RawEvent[]>;
   readonly journal: JournalBackend;
+  /** Cross-process signals on the same database / server / file (signals.ts holds the per-topic rules). */
+  readonly signals: SignalTransport;
+  /** Releases the connection, the signal connection included. */
   close(): Promise<void>;
+}
+
+/**
+ * How a backend carries signals between processes: one channel per store (per table or key prefix), every
+ * topic on it. Messages are opaque strings already validated, redacted and size-checked by the store; the
+ * transport neither stores nor retries them (a subscriber that was not listening misses a message).
+ */
+export interface SignalTransport {
+  /**
+   * Starts listening: once it resolves, every message published on this backend's channel from then on —
+   * by any process, this one included — is passed to `deliver`. Called only while stopped.
+   */
+  start(deliver: (message: string) => void): Promise<void>;
+  /** Stops listening and releases whatever start() opened (a dedicated connection, a timer). Idempotent. */
+  stop(): Promise<void>;
+  publish(message: string): Promise<void>;
 }
 
 export interface StoredDoc {

@@ -17,14 +17,16 @@ export class MemoryValueError extends Error {
 export class MemoryValueTooLargeError extends Error {
   override readonly name = 'MemoryValueTooLargeError';
   constructor(readonly path: string, readonly bytes: number, readonly limitBytes: number) {
-    super(`${path} is ${bytes} bytes of JSON, over the limit of ${limitBytes} bytes (openMemory option maxValueBytes)`);
+    // A signal's limit is fixed (what PostgreSQL's NOTIFY carries); everything else follows the store's option.
+    const hint = path === 'payload' ? 'signals are small: store the data in an entry and signal its key' : 'openMemory option maxValueBytes';
+    super(`${path} is ${bytes} bytes of JSON, over the limit of ${limitBytes} bytes (${hint})`);
   }
 }
 
 /** A namespace or key is unusable (empty, too long, contains NUL, or looks like it holds a secret). */
 export class MemoryKeyError extends Error {
   override readonly name = 'MemoryKeyError';
-  constructor(readonly field: 'ns' | 'key' | 'runId' | 'path', readonly reason: string) {
+  constructor(readonly field: 'ns' | 'key' | 'runId' | 'path' | 'topic', readonly reason: string) {
     super(`${field} ${reason}`);
   }
 }

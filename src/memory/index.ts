@@ -17,9 +17,10 @@
  */
 export type {
   Json, BackendKind, MemoryStore, MemoryEntry, SearchHit, TimelineEvent, PutOptions, ListOptions, SearchOptions,
-  EventsOptions, DurableJournal, RunStatus, RunState,
+  EventsOptions, DurableJournal, RunStatus, RunState, SignalListener, Unsubscribe,
 } from './types.js';
-export { openMemory, openJournal, type OpenMemoryOptions } from './open.js';
+export { MAX_SIGNAL_BYTES } from './signals.js';
+export { openMemory, openJournal, openInProcessMemory, type OpenMemoryOptions } from './open.js';
 export { DEFAULT_MEMORY_URL, parseMemoryUrl, type ParsedMemoryUrl } from './url.js';
 export { scoped, type ScopedMemory } from './scoped.js';
 export { remember, recall, type MemoryKey, type RememberOptions, type RecallOptions } from './steps.js';

@@ -5,9 +5,10 @@ import { parseOptions } from '../primitives/options.js';
 import { secretValuesFromEnv } from '../security/redact.js';
 import type { MemoryBackend } from './backend.js';
 import { MemoryClosedError, MemoryUnavailableError } from './errors.js';
+import { InMemoryBackend } from './in-memory/backend.js';
 import { Journal } from './journal.js';
 import { DEFAULT_MAX_VALUE_BYTES } from './json-value.js';
-import { Store } from './store.js';
+import { Store, type StoreConfig } from './store.js';
 import type { DurableJournal, MemoryStore } from './types.js';
 import { DEFAULT_MEMORY_URL, parseMemoryUrl, safeUrl, type ParsedMemoryUrl } from './url.js';
 
@@ -53,6 +54,14 @@ export async function openMemory(url?: string, opts: OpenMemoryOptions = {}): Pr
 }
 
 /**
+ * A `memory:` store opened synchronously (it needs no I/O): for defaults in constructors, where an await is
+ * not possible. Same rules as `openMemory('memory:', opts)`.
+ */
+export function openInProcessMemory(opts: OpenMemoryOptions = {}): MemoryStore {
+  return new Store(new InMemoryBackend(), storeConfig(parseOptions('openMemory', optionsSchema, opts)));
+}
+
+/**
  * Opens a durable run journal that owns its own connection (close() closes it). Same URLs as openMemory;
  * with a store already open, prefer `store.journal()`.
  *
@@ -74,11 +83,15 @@ async function openStore(url: string | undefined, opts: OpenMemoryOptions): Prom
   const resolved = url ?? process.env.FIREBREAK_MEMORY_URL ?? DEFAULT_MEMORY_URL;
   const parsed = parseMemoryUrl(resolved);
   const raw = await openBackend(parsed, resolved, o.busyTimeoutMs ?? 5000);
-  return new Store(raw, {
+  return new Store(raw, storeConfig(o));
+}
+
+function storeConfig(o: z.output<typeof optionsSchema>): StoreConfig {
+  return {
     maxValueBytes: o.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     secrets: [...new Set([...(o.secrets ?? []), ...secretValuesFromEnv(o.env ?? process.env)])].filter((s) => s.length > 0),
     logger: o.logger ?? defaultLogger(),
-  });
+  };
 }
 
 async function openBackend(parsed: ParsedMemoryUrl, url: string, busyTimeoutMs: number): Promise<MemoryBackend> {
@@ -86,7 +99,7 @@ async function openBackend(parsed: ParsedMemoryUrl, url: string, busyTimeoutMs: 
   try {
     switch (parsed.kind) {
       case 'memory':
-        return new (await import('./in-memory/backend.js')).InMemoryBackend();
+        return new InMemoryBackend();
       case 'sqlite':
         return new (await import('./sqlite/backend.js')).SqliteBackend(parsed.path, parsed.prefix, busyTimeoutMs);
       case 'postgres':

@@ -4,10 +4,11 @@ import type { MemoryBackend } from './backend.js';
 import { MemoryClosedError } from './errors.js';
 import { Journal } from './journal.js';
 import { assertJson, stringifyWithLimit } from './json-value.js';
+import { encodeSignal, MAX_SIGNAL_BYTES, SignalHub } from './signals.js';
 import { indexWords, queryTerms } from './text-index.js';
 import type {
   BackendKind, DurableJournal, EventsOptions, Json, ListOptions, MemoryEntry, MemoryStore, PutOptions, SearchHit,
-  SearchOptions, TimelineEvent,
+  SearchOptions, SignalListener, TimelineEvent, Unsubscribe,
 } from './types.js';
 import { checkName, checkQuery, NO_ENV, parseOpts } from './validate.js';
 
@@ -31,6 +32,7 @@ const DEFAULT_EVENTS_LIMIT = 1000;
 export class Store implements MemoryStore {
   #closed = false;
   #journal: Journal | undefined;
+  #signals: SignalHub | undefined;
 
   constructor(readonly raw: MemoryBackend, readonly config: StoreConfig) {}
 
@@ -116,6 +118,20 @@ export class Store implements MemoryStore {
     return rows.map((r) => ({ seq: r.seq, at: new Date(r.at), event: JSON.parse(r.json) as Json }));
   }
 
+  async publish(topic: string, payload: Json): Promise<void> {
+    this.#ensureOpen();
+    checkName('topic', topic, this.config.secrets);
+    const { json } = this.#encode(payload, 'payload', Math.min(MAX_SIGNAL_BYTES, this.config.maxValueBytes));
+    await this.raw.signals.publish(encodeSignal(topic, json));
+  }
+
+  async subscribe(topic: string, listener: SignalListener): Promise<Unsubscribe> {
+    this.#ensureOpen();
+    checkName('topic', topic, this.config.secrets);
+    if (typeof listener !== 'function') throw new TypeError('subscribe(topic, listener): listener must be a function');
+    return (this.#signals ??= new SignalHub(this.raw.signals, this.config.logger)).subscribe(topic, listener);
+  }
+
   journal(): DurableJournal {
     return (this.#journal ??= new Journal(this.raw.journal, this.raw.kind, this.config, () => this.#ensureOpen()));
   }
@@ -126,6 +142,7 @@ export class Store implements MemoryStore {
       // Step outputs the journal is still batching are written before the connection goes.
       await this.#journal?.close();
     } finally {
+      await this.#signals?.close();
       this.#closed = true;
       await this.raw.close();
     }
@@ -140,9 +157,9 @@ export class Store implements MemoryStore {
   }
 
   /** Validate (so the error names the caller's path), redact, then serialize with the size limit. */
-  #encode(value: unknown, label: string): { json: string; clean: Json } {
+  #encode(value: unknown, label: string, maxBytes = this.config.maxValueBytes): { json: string; clean: Json } {
     assertJson(value, label);
     const clean = redactJson(value, { secrets: this.config.secrets, env: NO_ENV });
-    return { json: stringifyWithLimit(clean, label, this.config.maxValueBytes), clean };
+    return { json: stringifyWithLimit(clean, label, maxBytes), clean };
   }
 }

@@ -49,6 +49,12 @@ export interface TimelineEvent {
   event: Json;
 }
 
+/** Gets the payload of each signal published on a topic (see MemoryStore.subscribe). */
+export type SignalListener = (payload: Json) => void;
+
+/** Ends a subscription; calling it again does nothing. */
+export type Unsubscribe = () => Promise<void>;
+
 /**
  * Where personas keep what they learned during an incident and hand it to each other: key/value entries per
  * namespace (with keyword search) and an append-only timeline per namespace.
@@ -78,9 +84,24 @@ export interface MemoryStore {
   appendMany(ns: string, events: readonly Json[]): Promise<{ seqs: number[] }>;
   /** Timeline events in seq order. */
   events(ns: string, opts?: EventsOptions): Promise<TimelineEvent[]>;
+  /**
+   * Sends a small JSON payload (at most 4 KiB serialized, redacted like values) to every subscriber of `topic`
+   * on the same backend — the same SQLite file, PostgreSQL database or Redis server, under the same prefix —
+   * in any process, this one included. Not stored: a subscriber that is not listening misses it, so use a
+   * signal to say "look now" and keep the state itself in entries or timelines.
+   */
+  publish(topic: string, payload: Json): Promise<void>;
+  /**
+   * Calls `listener` with each payload published on `topic` once the returned promise resolved, until the
+   * returned unsubscribe is called or the store closes. PostgreSQL: LISTEN/NOTIFY on one dedicated
+   * connection; Redis: pub/sub on a duplicated connection; SQLite: polling (a few times a second, cheap while
+   * nothing changes); `memory:`: in-process, this store only. A subscription keeps the process alive like an
+   * open socket: unsubscribe, or close the store.
+   */
+  subscribe(topic: string, listener: SignalListener): Promise<Unsubscribe>;
   /** A run journal on the same connection; closing it does nothing (the store owns the connection). */
   journal(): DurableJournal;
-  /** Releases the connection; further calls fail with MemoryClosedError. */
+  /** Releases the connection (and the signal connection); further calls fail with MemoryClosedError. */
   close(): Promise<void>;
 }
 

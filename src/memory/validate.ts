@@ -14,7 +14,7 @@ const MAX_KEY = 512;
 const MAX_PATH = 4096;
 
 /** Throws MemoryKeyError unless `value` is a usable namespace / key / runId / path. */
-export function checkName(field: 'ns' | 'key' | 'runId', value: unknown, secrets: readonly string[]): string {
+export function checkName(field: 'ns' | 'key' | 'runId' | 'topic', value: unknown, secrets: readonly string[]): string {
   checkShape(field, value, field === 'key' ? MAX_KEY : MAX_NS);
   // Names are stored and indexed verbatim (they cannot be redacted without breaking lookups), so a name that
   // carries a secret is refused instead.
@@ -30,7 +30,7 @@ export function checkPath(value: unknown): string {
   return value;
 }
 
-function checkShape(field: 'ns' | 'key' | 'runId' | 'path', value: unknown, max: number): asserts value is string {
+function checkShape(field: 'ns' | 'key' | 'runId' | 'path' | 'topic', value: unknown, max: number): asserts value is string {
   if (typeof value !== 'string') throw new MemoryKeyError(field, `must be a string, got ${typeof value}`);
   if (value.length === 0) throw new MemoryKeyError(field, 'must not be empty');
   if (value.length > max) throw new MemoryKeyError(field, `is ${value.length} characters, over the limit of ${max}`);

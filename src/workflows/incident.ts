@@ -68,10 +68,19 @@ export interface IncidentService {
   respond(alert: unknown, opts?: RespondOptions): Promise<{ id: string; done: Promise<IncidentRecord> }>;
   get(id: string): Promise<IncidentRecord | undefined>;
   list(): Promise<IncidentSummary[]>;
-  /** Pending approvals across incidents (or one incident). */
-  pendingApprovals(id?: string): ApprovalRequest[];
-  approve(id: string, requestId: string, by: string, reason?: string): boolean;
-  reject(id: string, requestId: string, by: string, reason?: string): boolean;
+  /**
+   * Pending approvals across incidents (or one incident), oldest first. Read from the memory store: requests
+   * of incidents running in other processes that share it are included.
+   */
+  pendingApprovals(id?: string): Promise<ApprovalRequest[]>;
+  /**
+   * Approves a pending request of incident `id`, from this process or any other sharing the memory store;
+   * the waiting workflow sees it within a second. False when it is not pending (unknown, already decided,
+   * timed out): `broker.decide()` on the service handle says which.
+   */
+  approve(id: string, requestId: string, by: string, reason?: string): Promise<boolean>;
+  /** Rejects a pending request; the workflow sees the refusal and the reason. False when it is not pending. */
+  reject(id: string, requestId: string, by: string, reason?: string): Promise<boolean>;
   /** Markdown post-mortem, once the incident has ended. */
   postmortem(id: string): Promise<string | undefined>;
   /** Subscribe to changes of any incident; returns an unsubscribe function. */

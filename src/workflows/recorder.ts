@@ -54,11 +54,16 @@ export class IncidentRecorder {
     }
   }
 
-  /** A request reached the approval broker (policy require): the incident waits for a decision. */
+  /**
+   * A request reached the approval broker (policy require): the incident waits for a decision. A resumed
+   * incident re-attaches to the request it made before (same id): it is not recorded twice.
+   */
   approvalRequested(request: ApprovalRequest): void {
-    this.record.approvals.push({ request });
+    const again = this.record.approvals.some((a) => a.request.id === request.id);
+    if (!again) this.record.approvals.push({ request });
     this.record.status = 'pending-approval';
-    this.#entry({ at: request.requestedAt, kind: 'approval.requested', summary: `approval requested for ${request.action}`, ...(request.persona ? { persona: request.persona } : {}), data: { id: request.id, action: request.action } });
+    const summary = again ? `still waiting for approval of ${request.action} (the request made before the restart)` : `approval requested for ${request.action}`;
+    this.#entry({ at: again ? new Date().toISOString() : request.requestedAt, kind: 'approval.requested', summary, ...(request.persona ? { persona: request.persona } : {}), data: { id: request.id, action: request.action } });
   }
 
   /** Marks a request decided (the broker's 'decided' event). */

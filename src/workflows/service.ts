@@ -87,9 +87,13 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
   const closer = new AbortController();
   const policy = opts.approval?.policy ?? 'require';
   const modelLabel = opts.modelLabel ?? modelLabelOf(opts.model);
+  // Requests and decisions live in the memory store: `firebreak approve`, an MCP server or the HTTP API in
+  // another process sharing it can decide what an incident here waits for.
   const broker = new ApprovalBroker({
+    store: memory,
     ...(opts.approval?.timeoutMs !== undefined ? { timeoutMs: opts.approval.timeoutMs } : {}),
     onEscalate: (req) => escalateTimeout(req),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const changed = (id: string): void => {
     for (const l of listeners) {
@@ -198,6 +202,9 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       r.endedAt = new Date().toISOString();
     }
     if (r.endedAt) entry.recorder.note('end', `incident ${r.status}: ${r.outcome?.summary ?? ''}`);
+    // An ended incident waits for nothing: requests it left open (a cancelled wait) are withdrawn. An
+    // interrupted one keeps them, for the resumed run to re-attach to.
+    if (r.endedAt) await broker.withdraw(r.id, `the incident ended (${r.status})`).catch((err: unknown) => opts.logger?.warn({ err, id: r.id }, 'could not withdraw open approval requests'));
     await store.save(r, true);
     if (r.endedAt && opts.postmortemDir) {
       const file = postmortemFile(r.id);
@@ -257,8 +264,8 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       });
     },
     pendingApprovals: (id) => broker.pending(id),
-    approve: (id, requestId, by, reason) => broker.pending(id).some((r) => r.id === requestId) && broker.approve(requestId, by, reason),
-    reject: (id, requestId, by, reason) => broker.pending(id).some((r) => r.id === requestId) && broker.reject(requestId, by, reason),
+    approve: async (id, requestId, by, reason) => (await broker.decide(requestId, { approved: true, by, reason }, { runId: id })).status === 'decided',
+    reject: async (id, requestId, by, reason) => (await broker.decide(requestId, { approved: false, by, reason }, { runId: id })).status === 'decided',
     async postmortem(id) {
       const r = live.get(id)?.record ?? (await store.get(id));
       return r?.endedAt ? renderPostmortem(r) : undefined;

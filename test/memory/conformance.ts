@@ -4,6 +4,7 @@ import { journalSuite } from './suite/journal.js';
 import { kvSuite } from './suite/kv.js';
 import { redactionSuite } from './suite/redaction.js';
 import { searchSuite } from './suite/search.js';
+import { signalsSuite } from './suite/signals.js';
 import { timelineSuite } from './suite/timeline.js';
 
 /**
@@ -23,6 +24,11 @@ export interface BackendUnderTest {
   rawDump(store: MemoryStore): Promise<string>;
   /** True when two stores opened on `url` see the same data (every backend but `memory:`). */
   shared: boolean;
+  /**
+   * How many connections listen for this URL's signals, asked of the server (PostgreSQL, Redis): lets the
+   * suite prove that unsubscribing and close() release the listener. Absent where there is no connection.
+   */
+  signalListeners?(): Promise<number>;
   /** Removes everything `url` created; runs after all stores are closed. */
   cleanup(): Promise<void>;
 }
@@ -69,5 +75,6 @@ export function backendConformance(target: BackendUnderTest): void {
     timelineSuite(harness);
     redactionSuite(harness);
     journalSuite(harness);
+    signalsSuite(harness);
   });
 }

@@ -100,3 +100,26 @@ async function redisKeys(client: Redis, prefix: string): Promise<string[]> {
   } while (cursor !== '0');
   return keys;
 }
+
+/** Sessions listening on a NOTIFY channel (their last statement was the LISTEN). */
+export async function postgresListeners(url: string, channel: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`]);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Connections subscribed to a pub/sub channel. */
+export async function redisListeners(url: string, channel: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const [, n] = (await client.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(n);
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { backendConformance } from './conformance.js';
-import { dropRedisKeys, redisDump } from './raw.js';
+import { signalChannel } from '../../src/memory/redis/signals.js';
+import { dropRedisKeys, redisDump, redisListeners } from './raw.js';
 import { REDIS_URL, serviceAvailable, uniqueId } from './services.js';
 
 const prefix = `${uniqueId('fbconf')}:`;
@@ -11,6 +12,7 @@ if (await serviceAvailable('Redis', REDIS_URL, 6379)) {
     shared: true,
     url: `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`,
     rawDump: () => redisDump(REDIS_URL, prefix),
+    signalListeners: () => redisListeners(REDIS_URL, signalChannel(prefix)),
     cleanup: () => dropRedisKeys(REDIS_URL, prefix),
   });
 } else {

@@ -48,7 +48,7 @@ describe('approval gate', () => {
     const tools = fakeTools();
     const broker = new ApprovalBroker();
     broker.on('requested', (req: { id: string; action: string }) => {
-      setTimeout(() => broker.approve(req.id, 'alice', 'looks right'), 5);
+      setTimeout(() => void broker.approve(req.id, 'alice', 'looks right'), 5);
     });
     const gated = gateTools(tools, { policy: 'require', approver: broker });
     const result = await gated.call('github.merge_pull_request', { token: 'ghp_abcdefghijklmnopqrstuvwxyz0123' });
@@ -65,7 +65,7 @@ describe('approval gate', () => {
       const gated = gateTools(tools, { policy: 'require', approver: broker });
       const pending = gated.call('github.merge_pull_request', {});
       await vi.advanceTimersByTimeAsync(0);
-      expect(broker.pending()).toHaveLength(1);
+      expect(await broker.pending()).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(1000);
       const result = await pending;
       expect(result.isError).toBe(true);
@@ -74,7 +74,7 @@ describe('approval gate', () => {
 
       const second = gated.call('github.merge_pull_request', {});
       await vi.advanceTimersByTimeAsync(0);
-      broker.reject(broker.pending()[0]!.id, 'bob', 'not during the freeze');
+      expect(await broker.reject((await broker.pending())[0]!.id, 'bob', 'not during the freeze')).toBe(true);
       expect((await second).isError).toBe(true);
       expect(tools.calls).toEqual([]);
     } finally {
@@ -87,7 +87,7 @@ describe('approval gate', () => {
     const seen: Record<string, unknown>[] = [];
     broker.on('requested', (req: { id: string; args: Record<string, unknown> }) => {
       seen.push(req.args);
-      broker.reject(req.id, 'x');
+      void broker.reject(req.id, 'x');
     });
     await gateTools(fakeTools(), { policy: 'require', approver: broker }).call('github.merge_pull_request', { note: 'Bearer abcdefghijklmnop1234' });
     expect(JSON.stringify(seen)).not.toContain('abcdefghijklmnop1234');

@@ -43,7 +43,7 @@ describe('approval gate in the incident workflow', () => {
     });
     // What the MCP server's approve tool (or the CLI prompt) does: look at the pending request, decide.
     r.service.broker.on('requested', (req: ApprovalRequest) => {
-      setTimeout(() => r.service.approve(req.runId, req.id, 'alice', 'looks right'), 100);
+      setTimeout(() => void r.service.approve(req.runId, req.id, 'alice', 'looks right'), 100);
     });
     try {
       const record = await (await r.service.respond(poolAlert('critical'), { id: 'inc-approve-require' })).done;
@@ -53,7 +53,7 @@ describe('approval gate in the incident workflow', () => {
         ['github.merge_pull_request', 'devops', true, 'alice'],
         ['deploy.deploy_service', 'devops', true, 'alice'],
       ]);
-      expect(r.service.pendingApprovals('inc-approve-require')).toEqual([]);
+      expect(await r.service.pendingApprovals('inc-approve-require')).toEqual([]);
     } finally {
       await r.close();
     }
@@ -109,7 +109,7 @@ describe('approval gate in the incident workflow', () => {
     // The on-call human rejects every merge it did not expect; here, all of them.
     r.service.broker.on('requested', (req: ApprovalRequest) => {
       decisions.push(`${req.persona}:${req.action}`);
-      r.service.reject(req.runId, req.id, 'alice', 'not expected');
+      void r.service.reject(req.runId, req.id, 'alice', 'not expected');
     });
     try {
       const record = await (await r.service.respond(poolAlert('critical'), { id: 'inc-injection' })).done;

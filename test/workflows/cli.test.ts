@@ -1,10 +1,12 @@
 // `firebreak respond` as a user runs it: the compiled CLI in a real process, MCP servers as stdio processes.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openMemory } from '../../src/memory/open.js';
+import type { IncidentRecord } from '../../src/workflows/incident.js';
 import { OWNER, poolAlert, SERVICE, settle, startWorld, type World } from './helpers/world.js';
 
 const exec = promisify(execFile);
@@ -83,5 +85,47 @@ describe('firebreak respond', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/github\.merge_pull_request rejected by policy:deny/);
     expect(r.stdout).toMatch(/incident inc-cli-2 unresolved/);
+  }, 120_000);
+
+  it('without a terminal, prints the `firebreak approve` command for each approval; run from another process, it lets the incident proceed', async () => {
+    const proc = spawn(process.execPath, [cli, 'respond', '--alert', 'alert.json', '--approve', 'require', '--id', 'inc-cli-3'], {
+      cwd: world.dir, stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'error' },
+    });
+    let out = '';
+    let err = '';
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const commands: string[] = [];
+    const decided: Promise<{ code: number; stdout: string; stderr: string }>[] = [];
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      for (const m of out.matchAll(/^approval needed: (\S+) .* with: firebreak (approve inc-cli-3 --action [\w-]+) \(add --reject --reason TEXT to refuse\)$/gm)) {
+        if (commands.includes(m[2]!)) continue;
+        commands.push(m[2]!);
+        // The operator, in another shell: exactly the printed command.
+        decided.push(new Promise((resolve) => execFile(process.execPath, [cli, ...m[2]!.split(' ')], { cwd: world.dir, env: { ...process.env, USER: 'oncall', FIREBREAK_LOG_LEVEL: 'error' } },
+          (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }))));
+      }
+    });
+    try {
+      expect(await exited, out + err).toBe(0);
+      const results = await Promise.all(decided);
+      expect(results.map((r) => r.code), JSON.stringify(results)).toEqual([0, 0]);
+      expect(results.map((r) => r.stdout.split(' ').slice(0, 2).join(' '))).toEqual(['approved github.merge_pull_request', 'approved deploy.deploy_service']);
+      expect(out).toMatch(/github\.merge_pull_request approved by cli:oncall/);
+      expect(out).toMatch(/incident inc-cli-3 resolved/);
+      const memory = await openMemory(`sqlite:${join(world.dir, 'state', 'firebreak.db')}`);
+      try {
+        const record = (await memory.get('incident-inc-cli-3', 'record')) as unknown as IncidentRecord;
+        expect(record.approvals.map((a) => [a.request.action, a.decision?.approved, a.decision?.by])).toEqual([
+          ['github.merge_pull_request', true, 'cli:oncall'],
+          ['deploy.deploy_service', true, 'cli:oncall'],
+        ]);
+      } finally {
+        await memory.close();
+      }
+    } finally {
+      proc.kill('SIGKILL');
+    }
   }, 120_000);
 });

@@ -4,12 +4,13 @@
 // the same idempotency key and gets that rollout), resumed and killed again while it verifies the deploy, then
 // resumed to the end. The journal (SQLite) makes every resumed run replay what was done, and the tools'
 // idempotency keys cover the calls that were in flight: one PR, one merge, one deploy reach the world.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openMemory } from '../../src/memory/open.js';
+import { ApprovalBroker } from '../../src/workflows/approval-broker.js';
 import type { IncidentRecord } from '../../src/workflows/incident.js';
 import { OWNER, poolAlert, SERVICE, settle, startWorld, type World } from './helpers/world.js';
 
@@ -37,9 +38,9 @@ interface Child {
   kill(): Promise<number | string>;
 }
 
-function child(args: string[]): Child {
+function child(args: string[], env: Record<string, string> = {}): Child {
   const script = fileURLToPath(new URL('./fixtures/respond-child.mjs', import.meta.url));
-  const proc = spawn(process.execPath, [script, ...args], { stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'error' } });
+  const proc = spawn(process.execPath, [script, ...args], { stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'error', ...env } });
   children.add(proc);
   let out = '';
   let err = '';
@@ -142,6 +143,58 @@ describe('crash and resume', () => {
       expect(record.actions.map((a) => a.kind)).toEqual(['branch', 'commit', 'pull_request', 'merge', 'deploy']);
       expect(record.timeline.filter((e) => e.kind === 'resumed')).toHaveLength(3);
       expect(await memory.journal().status(id)).toMatchObject({ state: 'completed', attempts: 4 });
+    } finally {
+      await memory.close();
+    }
+  }, 180_000);
+
+  it('killed while waiting for approval: the request stays pending, is decided while nobody runs, and the resumed incident acts on it', async () => {
+    await world.reset();
+    await settle();
+    const id = 'inc-crash-approval';
+    const memoryUrl = `sqlite:${join(world.dir, 'approval.db')}`;
+    const servers = join(world.dir, 'servers.json');
+    const alert = join(world.dir, 'alert.json');
+    const config = join(world.dir, 'approve.config.json');
+    await writeFile(servers, JSON.stringify({ mcpServers: world.stdioServers(), repository: `${OWNER}/${SERVICE}` }));
+    await writeFile(alert, JSON.stringify(poolAlert('critical')));
+    await writeFile(config, JSON.stringify({ memory: memoryUrl }));
+    const approveCli = (): Promise<{ code: number; out: string }> => new Promise((resolve) => execFile(process.execPath,
+      [fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)), 'approve', id, '--config', config],
+      { env: { ...process.env, USER: 'oncall', FIREBREAK_LOG_LEVEL: 'error' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr })));
+    const requirePolicy = { FIREBREAK_TEST_APPROVAL: 'require' };
+
+    const first = child([memoryUrl, id, servers, 'start', alert], requirePolicy);
+    await first.waitFor('approval.requested approval requested for github.merge_pull_request');
+    expect(await first.kill()).toBe('SIGKILL');
+    // Nobody runs the incident now; the on-call approves anyway, from the store.
+    const merge = await approveCli();
+    expect(merge.code, merge.out).toBe(0);
+    expect(merge.out).toMatch(/^approved github\.merge_pull_request /);
+
+    const second = child([memoryUrl, id, servers, 'resume'], requirePolicy);
+    await second.waitFor('approval.requested approval requested for deploy.deploy_service');
+    // The merge went ahead on the decision made while the process was dead: it was not asked again.
+    expect(second.output()).toMatch(/^action merge /m);
+    const deploy = await approveCli();
+    expect(deploy.code, deploy.out).toBe(0);
+    expect(await second.exited, second.output()).toBe(0);
+    expect(second.output()).toContain('DONE resolved');
+
+    const memory = await openMemory(memoryUrl);
+    try {
+      const record = (await memory.get(`incident-${id}`, 'record')) as unknown as IncidentRecord;
+      expect(record.approvals.map((a) => [a.request.action, a.decision?.approved, a.decision?.by])).toEqual([
+        ['github.merge_pull_request', true, 'cli:oncall'],
+        ['deploy.deploy_service', true, 'cli:oncall'],
+      ]);
+      // One request per action in the store: the resumed run re-attached instead of asking twice.
+      const requests = await new ApprovalBroker({ store: memory }).requests(id);
+      expect(requests.map((r) => [r.request.action, r.decision?.by, r.closed])).toEqual([
+        ['github.merge_pull_request', 'cli:oncall', true],
+        ['deploy.deploy_service', 'cli:oncall', true],
+      ]);
     } finally {
       await memory.close();
     }

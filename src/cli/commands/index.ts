@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { approveCommand } from './approve.js';
 import { doctorCommand } from './doctor.js';
 import { drillCommand } from './drill.js';
 import { respondCommand } from './respond.js';
@@ -9,4 +10,4 @@ import { workerCommand } from './worker.js';
 
 // Each sub-command lives in its own file; add one import and one entry per command.
 
-export const commands: readonly Command[] = [toolsCommand, workerCommand, drillCommand, labCommand, doctorCommand, respondCommand, mcpCommand];
+export const commands: readonly Command[] = [toolsCommand, workerCommand, drillCommand, labCommand, doctorCommand, respondCommand, approveCommand, mcpCommand];

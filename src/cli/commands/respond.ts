@@ -103,7 +103,7 @@ async function respond(argv: string[]): Promise<number> {
   const prompts = new ApprovalPrompts(runtime.service, interactive, (line) => {
     clear();
     out.write(`${line}\n`);
-  }, onSigint);
+  }, onSigint, args.config);
   try {
     const started = args.resume
       ? await runtime.service.resume(args.resume, { signal: cancel.signal })
@@ -166,9 +166,11 @@ async function respond(argv: string[]): Promise<number> {
 
 /**
  * Approval requests of one incident: on an interactive TTY, asked one at a time ("Approve ...? [y/N]");
- * elsewhere, announced with how to decide them (the MCP server's approve tool) before the timeout escalates.
+ * elsewhere, announced with the `firebreak approve` command that decides them from any shell (it goes
+ * through the memory store) before the timeout escalates.
  * Gotchas: readline puts the terminal in raw mode, so Ctrl-C reaches it as a key, not as SIGINT: it is
- * forwarded to `onInterrupt`. A request decided elsewhere (timeout, the approve tool) withdraws its question.
+ * forwarded to `onInterrupt`. A request decided elsewhere (timeout, `firebreak approve`, the MCP approve
+ * tool) withdraws its question.
  */
 class ApprovalPrompts {
   #queue: Promise<void> = Promise.resolve();
@@ -183,17 +185,26 @@ class ApprovalPrompts {
     private readonly interactive: boolean,
     private readonly say: (line: string) => void,
     private readonly onInterrupt: () => void,
+    /** The --config given to respond: the approve command must open the same memory store. */
+    private readonly configFile?: string,
   ) {}
+
+  /** The command that decides `req` from another shell. */
+  #approveCommand(incidentId: string, req: ApprovalRequest): string {
+    const config = this.configFile ? ` --config ${shellQuote(this.configFile)}` : '';
+    return `firebreak approve ${shellQuote(incidentId)} --action ${req.id}${config} (add --reject --reason TEXT to refuse)`;
+  }
 
   watch(incidentId: string): void {
     const onRequested = (req: ApprovalRequest): void => {
       if (req.runId !== incidentId) return;
       if (!this.interactive) {
-        this.say(`approval needed: ${req.action} ${JSON.stringify(req.args)} (request ${req.id}); approve it with the MCP server's approve tool before it times out`);
+        const deadline = req.expiresAt ? ` before ${req.expiresAt}` : '';
+        this.say(`approval needed: ${req.action} ${JSON.stringify(req.args)} (request ${req.id}); decide it${deadline} with: ${this.#approveCommand(incidentId, req)}`);
         return;
       }
       this.#queue = this.#queue.then(() => this.#ask(incidentId, req)).catch((err: unknown) => {
-        this.say(`approval prompt failed: ${(err as Error).message}; decide request ${req.id} with the MCP server's approve tool`);
+        this.say(`approval prompt failed: ${(err as Error).message}; decide request ${req.id} with: ${this.#approveCommand(incidentId, req)}`);
       });
     };
     const onDecided = (req: ApprovalRequest): void => {
@@ -217,7 +228,7 @@ class ApprovalPrompts {
   }
 
   async #ask(incidentId: string, req: ApprovalRequest): Promise<void> {
-    if (!this.service.pendingApprovals(incidentId).some((r) => r.id === req.id)) return;
+    if (!(await this.service.pendingApprovals(incidentId)).some((r) => r.id === req.id)) return;
     if (!this.#rl) {
       this.#rl = createInterface({ input: process.stdin, output: process.stdout });
       this.#rl.on('SIGINT', this.onInterrupt);
@@ -240,8 +251,8 @@ class ApprovalPrompts {
       }
     }
     const yes = /^y(es)?$/i.test(answer.trim());
-    if (yes) this.service.approve(incidentId, req.id, who);
-    else this.service.reject(incidentId, req.id, who, 'declined at the CLI prompt');
+    const decided = yes ? await this.service.approve(incidentId, req.id, who) : await this.service.reject(incidentId, req.id, who, 'declined at the CLI prompt');
+    if (!decided) this.say(`request ${req.id} was decided elsewhere first; your answer was not recorded`);
   }
 
   close(): void {
@@ -257,3 +268,8 @@ export const respondCommand: Command = {
   usage,
   run: respond,
 };
+
+/** Quotes a word for a POSIX shell when it needs it, so a printed command can be pasted as is. */
+function shellQuote(word: string): string {
+  return /^[\w./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

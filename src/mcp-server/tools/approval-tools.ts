@@ -23,7 +23,7 @@ const actionField = z
 
 /** The one pending request `action` names (request id or tool name); throws naming the candidates otherwise. */
 export async function findPending(incidents: IncidentService, id: string, action: string | undefined): Promise<ApprovalRequest> {
-  const pending = incidents.pendingApprovals(id);
+  const pending = await incidents.pendingApprovals(id);
   if (pending.length === 0) {
     if (!(await incidents.get(id))) throw new IncidentNotFoundError(id);
     throw new ApprovalNotFoundError(id, 'nothing is waiting for approval');
@@ -40,7 +40,7 @@ export function registerApprovalTools(server: McpServer, deps: FirebreakMcpDeps)
     try {
       const req = await findPending(deps.incidents, id, action);
       const by = approverName(server.server);
-      const done = approved ? deps.incidents.approve(id, req.id, by, reason) : deps.incidents.reject(id, req.id, by, reason);
+      const done = approved ? await deps.incidents.approve(id, req.id, by, reason) : await deps.incidents.reject(id, req.id, by, reason);
       if (!done) throw new ApprovalNotFoundError(id, `approval ${req.id} (${req.action}) was decided or timed out meanwhile`);
       deps.logger?.info({ incident: id, request: req.id, action: req.action, approved, by }, 'approval decided over MCP');
       return okResult({ id, requestId: req.id, action: req.action, approved, by, ...(reason ? { reason } : {}) });

@@ -80,7 +80,7 @@ export function registerIncidentTools(server: McpServer, deps: FirebreakMcpDeps,
       try {
         const record = await incidents.get(id);
         if (!record) throw new IncidentNotFoundError(id);
-        return okResult(statusView(record, incidents.pendingApprovals(id), session.statusEvents));
+        return okResult(statusView(record, await incidents.pendingApprovals(id), session.statusEvents));
       } catch (err) {
         return errorResult(err);
       }

@@ -1,6 +1,7 @@
 import type { JournalBackend, JournalBatch, MemoryBackend, RawEntry, RawEvent, RawHit, StoredDoc, StoredRun } from '../backend.js';
 import { compareUtf8 } from '../byte-order.js';
 import { idf, termWeights } from '../text-index.js';
+import { InMemorySignals } from './signals.js';
 
 interface Entry {
   json: string;
@@ -25,6 +26,7 @@ const live = (e: Entry, now: number): boolean => e.expiresAt === null || e.expir
 export class InMemoryBackend implements MemoryBackend {
   readonly kind = 'memory' as const;
   readonly journal = new InMemoryJournal();
+  readonly signals = new InMemorySignals();
   readonly #kv = new Map<string, Namespace>();
   readonly #events = new Map<string, RawEvent[]>();
 
@@ -103,6 +105,7 @@ export class InMemoryBackend implements MemoryBackend {
   }
 
   async close(): Promise<void> {
+    await this.signals.stop();
     this.#kv.clear();
     this.#events.clear();
   }

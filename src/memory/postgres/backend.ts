@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { MemoryBackend, RawEntry, RawEvent, RawHit, StoredDoc } from '../backend.js';
 import { PostgresJournal } from './journal.js';
 import { migrate, tableNames, type Tables } from './schema.js';
+import { PostgresSignals } from './signals.js';
 
 /** Expired rows are deleted every this many writes (reads already ignore them). */
 const PURGE_EVERY = 500;
@@ -16,10 +17,12 @@ const PURGE_EVERY = 500;
 export class PostgresBackend implements MemoryBackend {
   readonly kind = 'postgres' as const;
   readonly journal: PostgresJournal;
+  readonly signals: PostgresSignals;
   #writes = 0;
 
-  private constructor(private readonly pool: pg.Pool, private readonly t: Tables) {
+  private constructor(private readonly pool: pg.Pool, private readonly t: Tables, connectionString: string, prefix: string) {
     this.journal = new PostgresJournal(pool, t);
+    this.signals = new PostgresSignals(pool, connectionString, prefix);
   }
 
   /** Connects and migrates; closes the pool again if either fails. */
@@ -30,7 +33,7 @@ export class PostgresBackend implements MemoryBackend {
     try {
       const t = tableNames(prefix);
       await migrate(pool, t);
-      return new PostgresBackend(pool, t);
+      return new PostgresBackend(pool, t, connectionString, prefix);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -110,6 +113,7 @@ export class PostgresBackend implements MemoryBackend {
   }
 
   async close(): Promise<void> {
+    await this.signals.stop();
     await this.pool.end();
   }
 

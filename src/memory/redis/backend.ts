@@ -5,6 +5,7 @@ import { idf, termWeights } from '../text-index.js';
 import { RedisJournal } from './journal.js';
 import { tag, type ScriptedRedis } from './keys.js';
 import { APPEND, DELETE, FINISH_RUN, PUT, START_RUN } from './scripts.js';
+import { RedisSignals } from './signals.js';
 
 /** An entry is indexed under at most this many distinct words: bounds the work of one put. */
 const MAX_INDEXED_WORDS = 5000;
@@ -19,9 +20,11 @@ const PAGE = 200;
 export class RedisBackend implements MemoryBackend {
   readonly kind = 'redis' as const;
   readonly journal: RedisJournal;
+  readonly signals: RedisSignals;
 
   private constructor(private readonly client: ScriptedRedis, private readonly prefix: string) {
     this.journal = new RedisJournal(client, prefix);
+    this.signals = new RedisSignals(client, prefix);
   }
 
   /** Connects (failing fast if the server is unreachable) and registers the scripts. */
@@ -127,6 +130,7 @@ export class RedisBackend implements MemoryBackend {
   }
 
   async close(): Promise<void> {
+    await this.signals.stop();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 

@@ -6,6 +6,7 @@ import type { MemoryBackend, RawEntry, RawEvent, RawHit, StoredDoc } from '../ba
 import { KEY_BOOST } from '../text-index.js';
 import { SqliteJournal } from './journal.js';
 import { configure, inTransaction, migrate, tableNames, type Tables } from './schema.js';
+import { SqliteSignals } from './signals.js';
 
 /** Expired rows are deleted every this many writes (reads already ignore them). */
 const PURGE_EVERY = 500;
@@ -21,6 +22,7 @@ type Row = Record<string, unknown>;
 export class SqliteBackend implements MemoryBackend {
   readonly kind = 'sqlite' as const;
   readonly journal: SqliteJournal;
+  readonly signals: SqliteSignals;
   readonly #db: DatabaseSync;
   readonly #s: ReturnType<typeof prepareStatements>;
   #writes = 0;
@@ -34,6 +36,7 @@ export class SqliteBackend implements MemoryBackend {
       migrate(this.#db, t);
       this.#s = prepareStatements(this.#db, t);
       this.journal = new SqliteJournal(this.#db, t);
+      this.signals = new SqliteSignals(this.#db, t);
     } catch (err) {
       this.#db.close();
       throw err;
@@ -98,6 +101,7 @@ export class SqliteBackend implements MemoryBackend {
   }
 
   async close(): Promise<void> {
+    await this.signals.stop();
     if (this.#db.isOpen) this.#db.close();
   }
 

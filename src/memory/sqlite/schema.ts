@@ -22,6 +22,7 @@ export function tableNames(prefix: string) {
     events: `${prefix}events`,
     runs: `${prefix}runs`,
     steps: `${prefix}steps`,
+    signals: `${prefix}signals`,
   };
 }
 
@@ -66,6 +67,12 @@ export function migrate(db: DatabaseSync, t: Tables): void {
         recorded_at INTEGER NOT NULL,
         PRIMARY KEY (run_id, path)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${t.signals} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS ${t.signals}_at ON ${t.signals} (at);
     `);
   });
 }
