@@ -42,6 +42,8 @@ export async function defaultResponder(choice: ModelChoice, opts: { logger?: Log
           // before the drill's usual 5-minute respond limit would cut it off.
           deploy: { waitSeconds: 240, deployBackoffMs: 2_000 },
           budget: { wallClockSeconds: 280 },
+          // Releases in a drill live for seconds, not hours: 10 s of holding SLOs makes one known-good.
+          changes: { knownGoodMinLiveSeconds: 10 },
         },
         ...(opts.logger ? { logger: opts.logger } : {}),
       });

@@ -7,10 +7,12 @@
  * - a change is a rollout that replaced a running release with another revision (a first deploy, or a redeploy
  *   of the same revision, is not a change), or a new version of
  *   the service seen in its version metric (`build_info`) when no deploy history is available;
- * - the SUSPECT is the earliest change that took effect within `suspectWindowMinutes` before the symptom began,
- *   or after it: "bad release" is the first hypothesis to confirm or rule out, with the evidence recorded;
- * - the KNOWN-GOOD release is the one that was live before the suspect: never a release deployed during the
- *   incident, never the suspect itself. Without a suspect there is nothing to roll back to;
+ * - the KNOWN-GOOD release is the newest release that was live before the symptom began, for at least
+ *   `knownGoodMinLiveSeconds`, and healthy (the SLO checks held) at the end of that time — never a release
+ *   deployed during the incident, never one that was already failing (findKnownGood);
+ * - the SUSPECT is the change right after the known-good release, if it took effect within
+ *   `suspectWindowMinutes` of the symptom: "bad release" is the first hypothesis to confirm or rule out, with
+ *   the evidence recorded. No known-good release (nothing healthy to go back to) means nothing to roll back to;
  * - `current` is the release running when the response began: what "leave it no worse" restores.
  */
 
@@ -38,6 +40,8 @@ export interface ChangeEvent {
   startedAt: string;
   release: ReleaseRef;
   previous?: ReleaseRef;
+  /** When the previous release went live (ISO), when the history says. */
+  previousSince?: string;
   outcome?: string;
   /** Why a rollout failed (exit code, first error line), as the deploy tool recorded it. */
   error?: string;
@@ -63,6 +67,8 @@ export interface ChangeReport {
   knownGood?: ReleaseRef;
   /** Unix seconds to compare "before" with "now" at: just before the suspect began, or before the symptom. */
   baselineAt: number;
+  /** The PromQL range to measure "before" over, ending at baselineAt: the known-good release's life, within [10s, 5m]. */
+  baselineWindow: string;
   /** Unix seconds of the oldest sample of the service's version metric: how far back its metrics go. */
   dataSince?: number;
   /** Commits on the base branch in the window, newest first (first line of the message). */
@@ -77,6 +83,8 @@ export interface ChangeOptions {
   lookbackMinutes?: number;
   /** How long before the symptom a change is suspect (default 30 min). */
   suspectWindowMinutes?: number;
+  /** How long a release must have served, healthy, to be known-good (default 120 s). */
+  knownGoodMinLiveSeconds?: number;
 }
 
 /** A commit on the base branch, as list_commits gave it. */
@@ -126,6 +134,10 @@ export function describeRelease(r: ReleaseRef | undefined): string {
 
 /** Rollouts that replaced a running release, as change events (oldest first). */
 export function rolloutChanges(history: readonly RolloutRecord[]): ChangeEvent[] {
+  // When each release last went live: the finish of its latest successful rollout before a given time.
+  const liveSince = (releaseId: string | undefined, before: string): string | undefined => history
+    .filter((h) => h.releaseId === releaseId && h.finishedAt !== undefined && h.finishedAt <= before && h.outcome !== 'failed')
+    .map((h) => h.finishedAt!).sort().at(-1);
   return history
     .filter((r) => r.previousReleaseId !== undefined || r.previousRevision !== undefined)
     // Redeploying the revision that already ran is a restart, not a change of code or configuration.
@@ -136,12 +148,14 @@ export function rolloutChanges(history: readonly RolloutRecord[]): ChangeEvent[]
       const previous: ReleaseRef = pick({ releaseId: r.previousReleaseId, revision: r.previousRevision, version: r.previousVersion });
       const trigger = r.triggeredBy ?? r.trigger;
       const kind = r.kind === 'rollback' ? 'rollback' : 'deploy';
+      const since = liveSince(r.previousReleaseId, r.startedAt!);
       return {
         kind,
         at: r.finishedAt ?? r.startedAt!,
         startedAt: r.startedAt!,
         release,
         previous,
+        ...(since ? { previousSince: since } : {}),
         ...(r.outcome ? { outcome: r.outcome } : {}),
         ...(trigger ? { trigger } : {}),
         ...(r.reason ? { reason: r.reason } : {}),
@@ -181,8 +195,9 @@ export function describeConfigChanges(changes: readonly ConfigChange[]): string 
 }
 
 /**
- * Builds the change report: the changes in the window, the suspect, the known-good release and the baseline
- * time. `rollouts` win over `versions` (they know release ids); versions fill in when there is no deploy history.
+ * Builds the change report: the changes in the window, the release running now and a baseline time before
+ * the symptom; findKnownGood then measures which release was good and which change is suspect. `rollouts`
+ * win over `versions` (they know release ids); versions fill in when there is no deploy history.
  */
 export function buildChangeReport(input: {
   symptomStart: string;
@@ -194,32 +209,65 @@ export function buildChangeReport(input: {
   options?: ChangeOptions;
 }): ChangeReport {
   const lookbackMs = (input.options?.lookbackMinutes ?? 60) * 60_000;
-  const suspectMs = (input.options?.suspectWindowMinutes ?? 30) * 60_000;
   const symptom = Date.parse(input.symptomStart);
   const from = symptom - lookbackMs;
   const fromRollouts = input.rollouts ? rolloutChanges(input.rollouts) : [];
   const all = fromRollouts.length > 0 || input.rollouts?.length ? fromRollouts : versionChanges(input.versions ?? []);
   const changes = all.filter((c) => Date.parse(c.at) >= from && Date.parse(c.startedAt) <= input.now);
-  const suspectChange = changes.find((c) => Date.parse(c.at) >= symptom - suspectMs);
   const report: ChangeReport = {
     from: new Date(from).toISOString(),
     to: new Date(input.now).toISOString(),
     symptomStart: input.symptomStart,
     changes,
     ...(input.current ? { current: input.current } : {}),
-    baselineAt: Math.floor((suspectChange ? Date.parse(suspectChange.startedAt) : symptom) / 1000) - 5,
+    baselineAt: Math.floor(symptom / 1000) - 5,
+    baselineWindow: '60s',
     sources: input.sources,
     summary: '',
   };
-  if (suspectChange) {
-    const leadSeconds = Math.round((symptom - Date.parse(suspectChange.at)) / 1000);
-    const when = leadSeconds >= 0 ? `${leadSeconds} s before the symptom began` : `${-leadSeconds} s after the symptom began`;
-    report.suspect = { change: suspectChange, leadSeconds, reason: `${suspectChange.summary}, ${when}: a bad release is the first hypothesis to confirm or rule out` };
-    const good = suspectChange.previous;
-    if (good && (good.releaseId || good.revision) && !sameRelease(good, suspectChange.release)) report.knownGood = good;
-  }
   report.summary = summarize(report);
   return report;
+}
+
+/**
+ * Finds the known-good release and the suspect change by measuring: walking back from the newest release live
+ * before the symptom, the first that served for `minLiveSeconds` and was healthy (`healthyAt`: the SLO checks
+ * held) at the end of that time is the known-good one; the change after it is the suspect (when it is within
+ * the suspicion window). Without changes, or without a healthy release, there is neither.
+ */
+export async function findKnownGood(
+  report: ChangeReport,
+  healthyAt: (unixSeconds: number) => Promise<boolean>,
+  o: { minLiveSeconds: number; suspectWindowMinutes: number },
+): Promise<ChangeReport> {
+  const changes = report.changes;
+  const out: ChangeReport = { ...report };
+  delete out.suspect;
+  delete out.knownGood;
+  if (changes.length === 0) return { ...out, summary: summarize(out) };
+  const symptom = Date.parse(report.symptomStart);
+  const releases = [
+    { ref: changes[0]!.previous, from: changes[0]!.previousSince ? Date.parse(changes[0]!.previousSince) : undefined, until: Date.parse(changes[0]!.startedAt), next: changes[0] },
+    ...changes.map((c, i) => ({ ref: c.release as ReleaseRef | undefined, from: Date.parse(c.at), until: changes[i + 1] ? Date.parse(changes[i + 1]!.startedAt) : Number.POSITIVE_INFINITY, next: changes[i + 1] })),
+  ];
+  for (let i = releases.length - 1; i >= 0; i--) {
+    const r = releases[i]!;
+    const end = Math.min(r.until, symptom);
+    if (!r.ref || (r.from !== undefined && (end - r.from) / 1000 < o.minLiveSeconds)) continue;
+    if (!(await healthyAt(Math.floor(end / 1000) - 1))) continue;
+    out.knownGood = r.ref;
+    const next = r.next;
+    if (next && Date.parse(next.at) >= symptom - o.suspectWindowMinutes * 60_000) {
+      const leadSeconds = Math.round((symptom - Date.parse(next.at)) / 1000);
+      const when = leadSeconds >= 0 ? `${leadSeconds} s before the symptom began` : `${-leadSeconds} s after the symptom began`;
+      out.suspect = { change: next, leadSeconds, reason: `${next.summary}, ${when}, replacing the last known-good release: a bad release is the first hypothesis to confirm or rule out` };
+      out.baselineAt = Math.floor(Date.parse(next.startedAt) / 1000) - 1;
+      // "Before" is the known-good release at work, not whatever ran before it.
+      if (r.from !== undefined) out.baselineWindow = `${Math.min(300, Math.max(5, Math.floor((Date.parse(next.startedAt) - r.from) / 1000) - 2))}s`;
+    }
+    break;
+  }
+  return { ...out, summary: summarize(out) };
 }
 
 /** Two refs name the same release (by id, else by revision prefix). */
@@ -234,8 +282,8 @@ function summarize(r: ChangeReport): string {
   const n = r.changes.length;
   if (n === 0) return `No change to the service in the ${Math.round((Date.parse(r.to) - Date.parse(r.from)) / 60_000)} min before and since the symptom began; nothing to roll back to.`;
   const list = r.changes.map((c) => `${c.summary} at ${c.at}`).join('; ');
-  const good = r.knownGood ? ` Last known-good release: ${describeRelease(r.knownGood)}.` : '';
-  return `${n} change(s): ${list}.${r.suspect ? ` Suspect: ${r.suspect.reason}.` : ' None within the suspicion window.'}${good}`;
+  const good = r.knownGood ? ` Last known-good release: ${describeRelease(r.knownGood)}.` : ' No release was measured healthy before the symptom: nothing to roll back to.';
+  return `${n} change(s): ${list}.${r.suspect ? ` Suspect: ${r.suspect.reason}.` : ' No suspect change.'}${good}`;
 }
 
 function pick(o: Record<string, string | undefined>): ReleaseRef {

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { isAbortError } from '../primitives/errors.js';
 import type { Context, Step } from '../primitives/types.js';
 import type { ToolSet } from '../tools/types.js';
-import { buildChangeReport, configDiff, describeConfigChanges, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
+import { buildChangeReport, configDiff, describeConfigChanges, findKnownGood, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
 import type { IncidentContext } from './incident-context.js';
 import { stage } from './stage.js';
 import type { IncidentState } from './state.js';
 import { toolData, toolError } from './tool-data.js';
-import { measureChecks, resolveChecks, type SloStatus, type VerificationSettings } from './verify.js';
+import { holdsCheck, measureChecks, resolveChecks, sampleValue, type SloStatus, type VerificationSettings } from './verify.js';
 
 /**
  * The situation, before any diagnosis: what changed around the incident's start (deploy history, the
@@ -21,6 +21,8 @@ export const changesSchema = z.strictObject({
   lookbackMinutes: z.number().positive().max(7 * 24 * 60).default(60),
   /** A change this close before the symptom (or after it began) is suspect. */
   suspectWindowMinutes: z.number().positive().max(24 * 60).default(30),
+  /** How long a release must have served, with the SLO checks holding, to be known-good (a rollback target). */
+  knownGoodMinLiveSeconds: z.number().min(0).max(7 * 86_400).default(120),
   /** The service's version metric: one series per running version, labelled version and revision. */
   versionMetric: z.string().regex(/^[a-zA-Z_:][\w:]*$/, 'a metric name').default('build_info'),
   /** Files whose key-level diff is recorded for suspect changes (JSON files diff by key). */
@@ -38,8 +40,11 @@ export type ChangesSettings = z.output<typeof changesSchema>;
 
 export function situationStage(opts: { tools: ToolSet; changes: ChangesSettings; verification: VerificationSettings }): Step<IncidentState, IncidentState> {
   return stage('situation', 'situation', async (state, ctx) => {
-    const [changes, slo] = await Promise.all([gatherChanges(state.incident, opts.changes, opts.tools, ctx), sloStatus(state.incident, opts.verification, opts.tools, ctx)]);
-    const window = fitWindow(state.incident.window, changes.dataSince);
+    const [changes, slo] = await Promise.all([gatherChanges(state.incident, opts.changes, opts.tools, ctx, opts.verification), sloStatus(state.incident, opts.verification, opts.tools, ctx)]);
+    // Rates over the incident's window: no further back than the data goes, nor (with a suspect change) than the
+    // change itself — "now" then measures the suspect release, not a mix of it and what ran before.
+    const suspectAt = changes.suspect && changes.suspect.leadSeconds >= 0 ? Date.parse(changes.suspect.change.at) / 1000 : undefined;
+    const window = fitWindow(state.incident.window, Math.max(changes.dataSince ?? 0, suspectAt ?? 0) || undefined);
     ctx.emit('changes', { summary: changes.summary, ...(changes.suspect ? { suspect: changes.suspect.reason } : {}), ...(changes.knownGood ? { knownGood: changes.knownGood } : {}), sources: changes.sources, report: changes });
     ctx.emit('slo.status', { healthy: slo.healthy, checks: slo.checks.map((c) => ({ name: c.name, value: c.value, ok: c.ok })) });
     if (ctx.memory) await ctx.memory.put('changes', changes as never);
@@ -48,7 +53,7 @@ export function situationStage(opts: { tools: ToolSet; changes: ChangesSettings;
 }
 
 /** Reads deploy history, the version metric and suspect diffs; a failing source is noted, not fatal. */
-export async function gatherChanges(incident: IncidentContext, o: ChangesSettings, tools: ToolSet, ctx: Context): Promise<ChangeReport> {
+export async function gatherChanges(incident: IncidentContext, o: ChangesSettings, tools: ToolSet, ctx: Context, verification: VerificationSettings): Promise<ChangeReport> {
   const now = Date.now();
   const sources: Record<string, string> = {};
   const available = new Set(tools.list().map((t) => t.name));
@@ -75,7 +80,18 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
   const dataSince = versions?.length ? Math.min(...versions.map((v) => v.firstSeen)) : undefined;
   sources.versions = range.ok && versions?.length === 0 ? `no ${o.versionMetric} series for the service` : range.note;
 
-  const report: ChangeReport = { ...buildChangeReport({ symptomStart: incident.startsAt, now, sources, options: o, ...(rollouts ? { rollouts } : {}), ...(current ? { current } : {}), ...(versions ? { versions } : {}) }), ...(dataSince !== undefined ? { dataSince } : {}) };
+  const built = buildChangeReport({ symptomStart: incident.startsAt, now, sources, options: o, ...(rollouts ? { rollouts } : {}), ...(current ? { current } : {}), ...(versions ? { versions } : {}) });
+  // Which release was good is measured: the SLO checks, evaluated at the end of each release's life.
+  const checks = resolveChecks(verification, incident);
+  const healthyAt = async (t: number): Promise<boolean> => {
+    const results = await Promise.all(checks.map((c) => read(verification.tool, { expr: c.expr, queryType: 'instant', startTime: new Date(t * 1000).toISOString() })));
+    return results.every((r, i) => {
+      if (!r.ok) return false;
+      const v = sampleValue(r.data);
+      return v === undefined ? checks[i]!.noData === 'pass' : holdsCheck(v, checks[i]!.op, checks[i]!.threshold);
+    });
+  };
+  const report: ChangeReport = { ...(await findKnownGood(built, healthyAt, { minLiveSeconds: o.knownGoodMinLiveSeconds, suspectWindowMinutes: o.suspectWindowMinutes })), ...(dataSince !== undefined ? { dataSince } : {}) };
   if (!report.current && versions?.length) {
     const latest = [...versions].sort((a, b) => b.lastSeen - a.lastSeen)[0]!;
     report.current = pick({ version: latest.version, revision: latest.revision });
@@ -130,17 +146,17 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
 }
 
 /**
- * The investigation's rate window, no longer than the service's metrics go back: rate() over a window that
+ * The investigation's rate window, no longer than `since` (unix seconds) goes back: rate() over a window that
  * starts before the first sample underestimates (a 50 s window over 10 s of data reads a fifth of the rate),
- * and Little's law would then call a saturated pool under-used. Unchanged when the data age is unknown.
+ * and Little's law would then call a saturated pool under-used. Unchanged when `since` is unknown.
  */
-export function fitWindow(window: string, dataSince: number | undefined, now = Date.now()): string {
-  if (dataSince === undefined) return window;
+export function fitWindow(window: string, since: number | undefined, now = Date.now()): string {
+  if (since === undefined) return window;
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(window);
   if (!m) return window;
   const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
   const seconds = Number(m[1]) * unit[m[2]!]!;
-  const age = Math.floor(now / 1000 - dataSince) - 2;
+  const age = Math.floor(now / 1000 - since) - 2;
   return age >= seconds ? window : `${Math.max(10, age)}s`;
 }
 

@@ -172,6 +172,11 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Whether a measured value satisfies a check's comparison. */
+export function holdsCheck(v: number, op: CheckResult['op'], t: number): boolean {
+  return compare(v, op, t);
+}
+
 function compare(v: number, op: CheckResult['op'], t: number): boolean {
   return op === '<' ? v < t : op === '<=' ? v <= t : op === '>' ? v > t : v >= t;
 }

@@ -10,7 +10,7 @@ import { run } from '../../src/primitives/run.js';
 import type { Step } from '../../src/primitives/types.js';
 import type { PersonaInput } from '../../src/personas/types.js';
 import type { ToolResult, ToolSet } from '../../src/tools/types.js';
-import { buildChangeReport, type ChangeReport } from '../../src/workflows/changes.js';
+import { buildChangeReport, findKnownGood, type ChangeReport } from '../../src/workflows/changes.js';
 import type { Assessment, DevopsActionResult, Fix } from '../../src/workflows/outputs.js';
 import { workflowPersonas } from '../../src/workflows/personas.js';
 import { loadPlaybooks } from '../../src/workflows/playbooks.js';
@@ -29,9 +29,9 @@ const STARTS = '2026-11-23T04:36:20Z';
 const noChanges = (): ChangeReport => buildChangeReport({ symptomStart: STARTS, now: Date.parse(STARTS) + 40_000, rollouts: [], sources: { deploy: 'ok', versions: 'ok' } });
 
 /** A release r2 (v1.5.0) replaced r1 (v1.4.2) 90 s before the symptom; its config diff made the query slower. */
-function releaseBefore(outcome: 'succeeded' | 'failed' = 'succeeded'): ChangeReport {
+async function releaseBefore(outcome: 'succeeded' | 'failed' = 'succeeded'): Promise<ChangeReport> {
   const started = Date.parse(STARTS) - 95_000;
-  const report = buildChangeReport({
+  const built = buildChangeReport({
     symptomStart: STARTS, now: Date.parse(STARTS) + 40_000, sources: { deploy: 'ok', versions: 'ok' },
     current: { releaseId: 'r2', revision: 'bbbbbbb2222', version: '1.5.0', state: outcome === 'failed' ? 'crash-looping' : 'running' },
     rollouts: [
@@ -39,6 +39,8 @@ function releaseBefore(outcome: 'succeeded' | 'failed' = 'succeeded'): ChangeRep
       { kind: 'deploy', triggeredBy: 'release-pipeline', releaseId: 'r2', revision: 'bbbbbbb2222', version: '1.5.0', previousReleaseId: 'r1', previousRevision: 'aaaaaaa1111', previousVersion: '1.4.2', startedAt: new Date(started).toISOString(), finishedAt: new Date(started + 5_000).toISOString(), outcome },
     ],
   });
+  // The SLOs held until r2 replaced r1, and not after.
+  const report = await findKnownGood(built, async (t) => t * 1000 < started, { minLiveSeconds: 30, suspectWindowMinutes: 30 });
   report.suspect!.change.config = outcome === 'failed'
     ? [{ path: 'startup.requires', before: ['payments-db'], after: ['payments-db', 'firestore'] }]
     : [{ path: 'pool.queryLatency.medianMs', before: 190, after: 600 }, { path: 'service.version', before: '1.4.2', after: '1.5.0' }];
@@ -73,11 +75,12 @@ describe('observability playbook: general reasoning', () => {
   });
 
   it('a release before the symptom that made each query 3x slower is a bad release, not a small pool', async () => {
-    const a = await observe(SLOW_RELEASE, 'p1', releaseBefore());
+    const a = await observe(SLOW_RELEASE, 'p1', await releaseBefore());
     expect(a.rootCause).toEqual({ category: 'bad-deploy', components: ['deployment', 'database-queries'], settings: ['pool.queryLatency.medianMs', 'service.version'] });
     expect(a.rootCauseHypothesis).toMatch(/a query takes 3\.21x as long as before it/);
     expect(a.rootCauseHypothesis).toMatch(/rolled back to r1/);
     expect(a.evidence[0]!.finding).toMatch(/Suspect: deploy of r2 \(bbbbbbb, v1\.5\.0\) replacing r1 \(aaaaaaa, v1\.4\.2\)/);
+    expect(a.evidence[0]!.finding).toMatch(/Last known-good release: r1 \(aaaaaaa, v1\.4\.2\)\.$/);
   });
 
   it('the same slow queries with no change to blame are not "fixed" with more capacity: unknown, a human looks', async () => {
@@ -88,7 +91,7 @@ describe('observability playbook: general reasoning', () => {
   });
 
   it('a release that crash-loops is a bad release; without a severity on the alert it rates it p0', async () => {
-    const a = await observe(BAD_DEPLOY, '', releaseBefore('failed'));
+    const a = await observe(BAD_DEPLOY, '', await releaseBefore('failed'));
     expect(a.rootCause).toEqual({ category: 'bad-deploy', components: ['deployment'], settings: ['startup.requires'] });
     expect(a.severity).toBe('p0');
   });
@@ -227,7 +230,7 @@ describe('backend playbook: the change the diagnosis calls for, computed', () =>
   });
 
   it('a bad release is not patched: the remedy is a rollback to the known-good release, with no pull request', async () => {
-    const { tools, fix } = fixFor(assessment({ category: 'bad-deploy', components: ['deployment'], settings: ['startup.requires'] }), { startup: { requires: ['payments-db', 'firestore'] } }, releaseBefore('failed'));
+    const { tools, fix } = fixFor(assessment({ category: 'bad-deploy', components: ['deployment'], settings: ['startup.requires'] }), { startup: { requires: ['payments-db', 'firestore'] } }, await releaseBefore('failed'));
     const f = await fix;
     expect(f).toMatchObject({ remedy: 'rollback', pullRequest: null });
     expect(f.fixDesign.change).toMatch(/^No code change: roll back to release r1, the last release live and healthy before the incident/);

@@ -25,7 +25,7 @@ export async function responder(world: World, opts: Partial<IncidentServiceOptio
     approval: { policy: 'auto' },
     repository: `${OWNER}/${SERVICE}`,
     ...serviceOpts,
-    workflow: { verification: FAST_VERIFICATION, deploy: { deployBackoffMs: 500 }, ...(serviceOpts.workflow ?? {}) },
+    workflow: { verification: FAST_VERIFICATION, deploy: { deployBackoffMs: 500 }, changes: { knownGoodMinLiveSeconds: 3 }, ...(serviceOpts.workflow ?? {}) },
   });
   return {
     service,

@@ -52,8 +52,8 @@ export interface World {
   stdioServers(): Record<string, unknown>;
   /** The first commit of main: the incident-prone configuration. */
   initialSha: string;
-  /** Back to the incident: main at its first commit, that release deployed, traffic tripled, no maintenance. */
-  reset(): Promise<void>;
+  /** Back to the incident: main at its first commit, that release deployed, traffic tripled (or `load`), no maintenance. */
+  reset(opts?: { load?: number }): Promise<void>;
   /**
    * A team's release: `config` merged over main's service.config.json, committed to main and deployed by the
    * release pipeline (not the deploy tool). Returns the release's revision.
@@ -127,13 +127,13 @@ export async function startWorld(): Promise<World> {
       get deployServer() {
         return deployServer;
       },
-      async reset() {
+      async reset(opts = {}) {
+        sim.load = opts.load ?? 3;
         await exec('git', ['-C', forge.repoDir, 'update-ref', 'refs/heads/main', initialSha], { env: GIT_ENV });
         await deployServer.close();
         await deployer.stop();
         ({ deployer, deployServer } = await freshDeployer(initialSha));
         sim.setMaintenance(false);
-        sim.load = 3;
         sim.unexplainedErrors = 0;
         sim.errorDetail = undefined;
         sim.failNextDeploys = 0;
