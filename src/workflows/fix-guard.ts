@@ -27,6 +27,10 @@ export interface FixGuardOptions {
   fileTool?: string;
 }
 
+/** What a branch changes, read from GitHub itself (not from what this process saw): survives a resumed run. */
+const COMMITS_TOOL = 'github.list_commits';
+const COMMIT_TOOL = 'github.get_commit';
+
 const PUSH = globToRegExp('*.push_files');
 const WRITE_FILE = globToRegExp('*.create_or_update_file');
 const OPEN_PR = globToRegExp('*.create_pull_request');
@@ -62,15 +66,25 @@ export function guardFixes(inner: ToolSet, opts: FixGuardOptions): ToolSet {
   };
 
   async function check(args: Record<string, unknown>, callOpts: ToolCallOptions): Promise<string | undefined> {
-    const files = pushed.get(key(args, args.head));
-    if (!files || files.size === 0) return `nothing was pushed to '${String(args.head)}' during this incident: a pull request must carry the change the diagnosis calls for`;
+    const repoArgs = { owner: args.owner, repo: args.repo };
+    const read = async (tool: string, a: Record<string, unknown>): Promise<Record<string, unknown> | undefined> => {
+      const r = await inner.call(tool, { ...repoArgs, ...a }, callOpts);
+      return r.isError ? undefined : toolData(r);
+    };
+    // The files the head branch changes: from its commits on GitHub when the tools allow (a resumed run replays
+    // its pushes from the journal, so this process may never have seen them), else what was pushed here.
+    let paths = await branchFiles(read, String(args.head), String(args.base));
+    if (paths === undefined) paths = [...(pushed.get(key(args, args.head))?.keys() ?? [])];
+    if (paths.length === 0) return `nothing was pushed to '${String(args.head)}': a pull request must carry the change the diagnosis calls for`;
     const changes: ConfigChange[] = [];
-    for (const [path, content] of files) {
-      const base = await inner.call(fileTool, { owner: args.owner, repo: args.repo, path, ref: args.base }, callOpts);
-      const before = base.isError ? undefined : String(toolData(base).content ?? '');
-      changes.push(...fileChanges(path, before, content));
+    for (const path of paths) {
+      const [before, after] = await Promise.all([args.base, args.head].map(async (ref) => {
+        const d = await read(fileTool, { path, ref });
+        return d === undefined ? undefined : String(d.content ?? '');
+      }));
+      changes.push(...(after === undefined ? (before === undefined ? [] : [{ path, before: '(text)', after: '(deleted)' }]) : fileChanges(path, before, after)));
     }
-    if (changes.length === 0) return `the patch changes nothing: ${[...files.keys()].join(', ')} on '${String(args.head)}' equal${files.size === 1 ? 's' : ''} '${String(args.base)}'. Only open a pull request for a change that does something`;
+    if (changes.length === 0) return `the patch changes nothing: ${paths.join(', ')} on '${String(args.head)}' equal${paths.length === 1 ? 's' : ''} '${String(args.base)}'. Only open a pull request for a change that does something`;
     const implicated = opts.implicated ?? [];
     if (implicated.length === 0) return `the diagnosis implicates no setting (rootCause.settings is empty), so this change (${describeConfigChanges(changes)}) cannot be checked against it: do not change anything; answer with remedy none and say what you found`;
     const unrelated = changes.filter((c) => !implicated.some((s) => covers(s, c.path)));
@@ -81,6 +95,31 @@ export function guardFixes(inner: ToolSet, opts: FixGuardOptions): ToolSet {
     callOpts.ctx?.emit('fix.checked', { head: args.head, changes: changes.map((c) => ({ path: c.path, before: c.before ?? null, after: c.after ?? null })), implicated: [...implicated] });
     return undefined;
   }
+}
+
+/**
+ * The files changed by the commits on `head` that `base` does not have, or undefined when the commit tools are
+ * missing or fail (the caller then falls back to what it saw pushed).
+ */
+async function branchFiles(read: (tool: string, args: Record<string, unknown>) => Promise<Record<string, unknown> | undefined>, head: string, base: string): Promise<string[] | undefined> {
+  const [h, b] = await Promise.all([read(COMMITS_TOOL, { sha: head, perPage: 30 }), read(COMMITS_TOOL, { sha: base, perPage: 100 })]);
+  const shas = (d: Record<string, unknown> | undefined): string[] | undefined => (Array.isArray(d?.commits) ? (d.commits as { sha?: unknown }[]).map((c) => String(c.sha)) : undefined);
+  const headShas = shas(h);
+  const baseShas = shas(b);
+  if (!headShas || !baseShas) return undefined;
+  const onBase = new Set(baseShas);
+  const own = [];
+  for (const sha of headShas) {
+    if (onBase.has(sha)) break;
+    own.push(sha);
+  }
+  const files = new Set<string>();
+  for (const sha of own) {
+    const c = await read(COMMIT_TOOL, { sha, include_diff: false });
+    if (!c || !Array.isArray(c.files)) return undefined;
+    for (const f of c.files as { filename?: unknown }[]) if (typeof f.filename === 'string') files.add(f.filename);
+  }
+  return [...files];
 }
 
 /** The key-level changes of one file (JSON), or the file itself when it is not JSON. */

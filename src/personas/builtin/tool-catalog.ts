@@ -59,6 +59,9 @@ export const githubTools: ToolSpec[] = [
   tool('github.list_commits', 'Get list of commits of a branch in a GitHub repository', {
     owner, repo, sha: s('Commit SHA, branch or tag name'), author: s('Author username or email'), page: n('Page number'), perPage: n('Results per page (max 100)'),
   }, ['owner', 'repo'], READ),
+  tool('github.get_commit', 'Get details for a commit from a GitHub repository: message, parents and the files it changed.', {
+    owner, repo, sha: s('Commit SHA, branch name, or tag name'), include_diff: { type: 'boolean', description: 'Include file diffs and stats (default true)' }, page: n('Page number'), perPage: n('Results per page (max 100)'),
+  }, ['owner', 'repo', 'sha'], READ),
   tool('github.pull_request_read', 'Get information on a specific pull request. Methods: get, get_diff, get_status, get_files.', {
     method: { type: 'string', enum: ['get', 'get_diff', 'get_status', 'get_files'], description: 'What to retrieve' }, owner, repo, pullNumber: n('Pull request number'),
   }, ['method', 'owner', 'repo', 'pullNumber'], READ),

@@ -219,4 +219,35 @@ export function registerRepoTools(server: McpServer, ctx: GithubToolContext): vo
       return { commits, page: args.page ?? 1, perPage: args.perPage ?? 30, hasNextPage: hasNextPage(res.headers.link) };
     },
   });
+
+  registerGithubTool(server, ctx, {
+    name: 'get_commit',
+    title: 'Get commit details',
+    description: 'Get details for a commit from a GitHub repository: message, author, parents and the files it changed (with their patches unless include_diff is false).',
+    inputSchema: {
+      owner,
+      repo,
+      sha: z.string().min(1).describe('Commit SHA, branch name, or tag name'),
+      include_diff: z.boolean().optional().describe('Whether to include file diffs and stats in the response. Default is true.'),
+      page,
+      perPage,
+    },
+    annotations: READ,
+    async run(args) {
+      const { data } = await gh.repos.getCommit({ owner: args.owner, repo: args.repo, ref: args.sha, page: args.page ?? 1, per_page: args.perPage ?? 30 });
+      const withDiff = args.include_diff !== false;
+      return {
+        sha: data.sha,
+        html_url: data.html_url,
+        message: data.commit.message,
+        author: { name: data.commit.author?.name, email: data.commit.author?.email, date: data.commit.author?.date },
+        parents: data.parents.map((p) => p.sha),
+        ...(withDiff && data.stats ? { stats: data.stats } : {}),
+        files: (data.files ?? []).map((f) => ({
+          filename: f.filename, status: f.status,
+          ...(withDiff ? { additions: f.additions, deletions: f.deletions, ...(f.patch !== undefined ? { patch: f.patch } : {}) } : {}),
+        })),
+      };
+    },
+  });
 }
