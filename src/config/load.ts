@@ -39,6 +39,10 @@ export function parseConfig(value: unknown, source = '<inline>', baseDir = proce
   }
   if (config.playbooks) config.playbooks = abs(config.playbooks);
   config.postmortemDir = abs(config.postmortemDir);
+  if (config.serve.tokenFile) config.serve.tokenFile = abs(config.serve.tokenFile);
+  if (config.runner.kind === 'dbos' && !config.runner.database && !/^postgres(ql)?:/.test(config.memory)) {
+    throw new ConfigError(source, ['runner.database: the dbos runner needs a PostgreSQL database; set it, or use PostgreSQL memory']);
+  }
   if (typeof config.model === 'string' && config.model.startsWith('replay:')) config.model = `replay:${abs(config.model.slice('replay:'.length))}`;
   return config;
 }

@@ -5,7 +5,7 @@ import { openMemory } from '../memory/open.js';
 import { scoped } from '../memory/scoped.js';
 import type { MemoryStore } from '../memory/types.js';
 import type { ChatModel } from '../models/types.js';
-import type { Context, EventSink, Step } from '../primitives/index.js';
+import { sleep, type Context, type EventSink, type Step } from '../primitives/index.js';
 import { RunCancelledError } from '../runners/errors.js';
 import type { RunHandle, Runner } from '../runners/types.js';
 import type { ToolSet } from '../tools/types.js';
@@ -77,6 +77,8 @@ export interface IncidentServiceHandle extends IncidentService {
   readonly broker: ApprovalBroker;
   /** The runner incidents are queued on (for queue depth metrics). */
   readonly runner: Runner;
+  /** This process as an incident owner (its runner kind, and DBOS executor id when it runs a worker). */
+  readonly owner: IncidentOwner;
   /** Where the post-mortem of an ended incident was written, if postmortemDir is set. */
   postmortemPath(id: string): string | undefined;
 }
@@ -128,6 +130,7 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
   const waiting = new Map<string, Waiting>();
   const listeners = new Set<(id: string) => void>();
   const closer = new AbortController();
+  let closing = false;
   const policy = opts.approval?.policy ?? 'require';
   const modelLabel = opts.modelLabel ?? modelLabelOf(opts.model);
   const broker = new ApprovalBroker({
@@ -352,8 +355,9 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
   const service: IncidentServiceHandle = {
     broker,
     runner,
+    owner: self,
     async respond(payload: unknown, ropts: RespondOptions = {}) {
-      if (closer.signal.aborted) throw new Error('the incident service is closed');
+      if (closing) throw new Error('the incident service is closed');
       const alert = parseAlert(payload);
       const id = ropts.id ?? newIncidentId();
       if (live.has(id) || (await store.get(id))) throw new Error(`incident ${id} already exists; use resume(id) to continue it`);
@@ -418,13 +422,25 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       return () => listeners.delete(listener);
     },
     async close() {
-      if (closer.signal.aborted) return;
-      closer.abort(new Error('the incident service is closing'));
-      const finishing = [...live.values()].map((l) => l.finished);
-      // The local runner cancels what is queued and waits for what runs; a DBOS worker drains briefly and
-      // leaves the rest PENDING for a restart or a peer.
-      await (opened.kind === 'dbos' ? (runner as Runner & { worker?: { stop(o: { drainMs: number }): Promise<void> } }).worker?.stop({ drainMs: opened.drainMs }) ?? runner.close() : runner.close());
-      await Promise.allSettled(finishing);
+      if (closing) return;
+      closing = true;
+      if (opened.kind === 'dbos') {
+        // Running incidents get `drainMs` to finish. Then they are interrupted, which parks them (see
+        // runIncident) BEFORE DBOS disconnects: an incident still running when DBOS is gone would fail its
+        // next checkpoint and end its record as failed, while DBOS keeps its run PENDING.
+        const deadline = Date.now() + opened.drainMs;
+        while (live.size > 0 && Date.now() < deadline) await sleep(Math.min(100, deadline - Date.now()));
+        closer.abort(new Error('the incident service is closing'));
+        await Promise.allSettled([...live.values()].map((l) => l.finished));
+        const worker = (runner as Runner & { worker?: { stop(o: { drainMs: number }): Promise<void> } }).worker;
+        await (worker ? worker.stop({ drainMs: 0 }) : runner.close());
+      } else {
+        closer.abort(new Error('the incident service is closing'));
+        const finishing = [...live.values()].map((l) => l.finished);
+        // Cancels what is queued (its records stay queued: recover() picks them up) and waits for what runs.
+        await runner.close();
+        await Promise.allSettled(finishing);
+      }
       await store.flush();
       if (ownsMemory) await memory.close();
     },
