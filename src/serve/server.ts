@@ -96,7 +96,13 @@ export async function startAlertServer(deps: AlertServerDeps, opts: AlertServerO
       if (!match) continue;
       const handler = route.methods[req.method ?? ''];
       if (!handler) throw new HttpError(405, `use ${Object.keys(route.methods).join(' or ')} on ${url.pathname}`, { allow: Object.keys(route.methods).join(', ') });
-      const params = match.slice(1).map((p) => decodeURIComponent(p));
+      const params = match.slice(1).map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          throw new HttpError(400, `malformed percent-encoding in ${url.pathname}`);
+        }
+      });
       const answer = await handler(req, url, params);
       sendJson(res, answer.status, answer.body);
       return;
