@@ -1,3 +1,4 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +65,93 @@ export async function eventually<T>(what: string, probe: () => Promise<T | false
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A `firebreak serve` (or `worker --config`) process: the compiled CLI, as a user runs it. */
+export interface ServeProcess {
+  readonly proc: ChildProcessWithoutNullStreams;
+  /** From the ready line: the URL (serve) and what else it printed. */
+  readonly ready: Record<string, unknown>;
+  readonly url: string;
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<number | string>;
+  /** SIGTERM (graceful) and the exit code. */
+  stop(): Promise<number | string>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<number | string>;
+}
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const live = new Set<ChildProcessWithoutNullStreams>();
+
+/** Kills every process started by startCli that is still running (call it in afterEach/afterAll). */
+export function killAll(): void {
+  for (const p of live) p.kill('SIGKILL');
+}
+
+/**
+ * Starts `firebreak <args>` and resolves once it prints its ready line (`"event":"serve.ready"` or
+ * `"event":"worker.ready"`); rejects with its output if it exits first or takes longer than `timeoutMs`.
+ */
+export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
+    cwd: opts.cwd, stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'warn', ...(opts.env ?? {}) },
+  });
+  live.add(proc);
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => {
+    live.delete(proc);
+    resolve(code ?? signal ?? -1);
+  }));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`firebreak ${args[0]} not ready in time:\n${out}\n${err}`)), opts.timeoutMs ?? 60_000);
+    const check = (): void => {
+      const line = out.split('\n').find((l) => /"event":"(serve|worker)\.ready"/.test(l));
+      if (!line) return;
+      clearTimeout(timer);
+      proc.stdout.off('data', check);
+      const ready = JSON.parse(line) as Record<string, unknown>;
+      resolve({
+        proc, ready, url: String(ready.url ?? ''), exited,
+        stdout: () => out, stderr: () => err,
+        stop: async () => {
+          proc.kill('SIGTERM');
+          return exited;
+        },
+        kill: async () => {
+          proc.kill('SIGKILL');
+          return exited;
+        },
+      });
+    };
+    proc.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`firebreak ${args[0]} exited (${code}) before it was ready:\n${out}\n${err}`));
+    });
+  });
+}
+
+/** Runs `firebreak <args>` to completion: exit code and output. */
+export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
+      cwd: opts.cwd, stdio: 'pipe', env: { ...process.env, FIREBREAK_LOG_LEVEL: 'error', ...(opts.env ?? {}) },
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    proc.once('error', reject);
+    proc.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+    proc.stdin.end(opts.input ?? '');
+  });
 }
