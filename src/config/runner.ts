@@ -24,6 +24,7 @@ export function incidentRunnerFor(config: FirebreakConfig): IncidentRunnerOption
     dbos: {
       kind: 'dbos',
       database,
+      worker: r.execute,
       ...(r.executorId ? { executorId: r.executorId } : {}),
       ...(r.heartbeatMs ? { heartbeatMs: r.heartbeatMs } : {}),
       ...(r.deadAfterMs ? { deadAfterMs: r.deadAfterMs } : {}),

@@ -128,6 +128,8 @@ export const configSchema = z.strictObject({
     pollIntervalMs: z.int().min(10).max(60_000).optional(),
     /** On shutdown, how long running incidents may finish before they are left for a restart or a peer. */
     drainSeconds: z.number().min(0).max(3600).default(1),
+    /** dbos only: false makes `firebreak serve` receive and queue only; `firebreak worker --config` runs the incidents. */
+    execute: z.boolean().default(true),
   }).prefault({}),
 });
 

@@ -25,6 +25,7 @@ export async function incidentWorker(file: string, o: { workerId?: string; concu
     if (o.workerId) config.runner.executorId = o.workerId;
     if (o.concurrency) config.serve.concurrency = o.concurrency;
     config.runner.drainSeconds = o.drainMs / 1000;
+    config.runner.execute = true; // a worker is what executes, whatever the serving processes do
     const runner = incidentRunnerFor(config);
     if (runner.kind !== 'dbos') {
       process.stderr.write(`firebreak worker: ${file} runs incidents in the serving process (local runner); a worker needs the dbos runner: PostgreSQL memory, or runner.kind "dbos" with runner.database\n`);
