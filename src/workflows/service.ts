@@ -1,11 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { openMemory } from '../memory/open.js';
 import { scoped } from '../memory/scoped.js';
-import type { MemoryStore } from '../memory/types.js';
-import type { ChatModel } from '../models/types.js';
-import { sleep, type Context, type EventSink, type Step } from '../primitives/index.js';
+import { sleep, type EventSink } from '../primitives/index.js';
 import { RunCancelledError } from '../runners/errors.js';
 import type { RunHandle, Runner } from '../runners/types.js';
 import type { ToolSet } from '../tools/types.js';
@@ -13,99 +8,18 @@ import { parseAlert } from './alert.js';
 import { readAlertLog, withAlertLog } from './alert-log.js';
 import { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest } from './approval-broker.js';
 import { DEFAULT_RISKY, gateTools } from './approval-gate.js';
-import type { IncidentOwner, IncidentRecord, IncidentService, IncidentSummary, RespondOptions, TimelineEntry } from './incident.js';
-import { buildIncidentContext, type ServiceSettings } from './incident-context.js';
+import type { IncidentOwner, IncidentRecord, IncidentSummary, RespondOptions } from './incident.js';
+import { buildIncidentContext } from './incident-context.js';
+import { incidentRunStep, postmortemFile, type ExecutionDeps, type IncidentRunResult, type Live, type Waiting } from './incident-execution.js';
 import { recoverIncidents } from './incident-recovery.js';
-import { incidentResponse, type IncidentInput, type IncidentWorkflowOptions } from './incident-response.js';
-import { currentOwner, INCIDENT_WORKFLOW, incidentPriority, openIncidentRunner, type IncidentRunnerOptions } from './incident-runner.js';
-import type { Notifier } from './notifier.js';
+import { incidentResponse, type IncidentInput } from './incident-response.js';
+import { currentOwner, INCIDENT_WORKFLOW, incidentPriority, openIncidentRunner } from './incident-runner.js';
 import { renderPostmortem } from './postmortem.js';
-import { IncidentRecorder } from './recorder.js';
 import { IncidentStore, namespace as namespaceOf, summary as summaryOf } from './incident-store.js';
 import { modelLabelOf, newIncidentId, newRecord } from './records.js';
-import type { IncidentOutcome } from './state.js';
+import type { IncidentServiceHandle, IncidentServiceOptions } from './service-types.js';
 
-export interface IncidentServiceOptions {
-  /** The tools (usually a tool host); the service puts an approval gate in front of them per incident. */
-  tools: ToolSet;
-  /** One model for every persona, or one per persona name (e.g. playbookModels()). */
-  model: ChatModel | ((persona: string) => ChatModel | undefined);
-  /** What the record calls the model; default the observability model's label or id. */
-  modelLabel?: string;
-  /** Where records, findings and the run journal live; default an in-process store (`memory:`). */
-  memory?: MemoryStore;
-  /** Journal runs so a crashed incident resumes (`resume(id)`) without repeating side effects; default true. */
-  journal?: boolean;
-  approval?: { policy?: ApprovalPolicy; timeoutMs?: number; risky?: readonly string[] };
-  notifier?: Notifier;
-  /** Incident context: default repository (`owner/name`), base branch, per-service settings, window override. */
-  repository?: string;
-  baseBranch?: string;
-  services?: Readonly<Record<string, ServiceSettings>>;
-  window?: string;
-  /** Workflow options: persona overrides, verification, deploy retries, ticket, default severity. */
-  workflow?: Omit<IncidentWorkflowOptions, 'tools' | 'model' | 'notifier'>;
-  /** Where incidents run (default: this process, 16 at once, p0 first); see IncidentRunnerOptions. */
-  runner?: IncidentRunnerOptions;
-  /** Observers of the incidents this process runs (metrics). */
-  hooks?: IncidentHooks;
-  /** Also write `<dir>/<id>/postmortem.md` when an incident ends. */
-  postmortemDir?: string;
-  logger?: Logger;
-}
-
-/** Called in the process that RUNS an incident (with the dbos runner, maybe not the one that received it). */
-export interface IncidentHooks {
-  /** An incident started (or resumed) running; `waitedMs` is its time in the queue (0 on a resume). */
-  started?(record: IncidentRecord, info: { resumed: boolean; waitedMs: number }): void;
-  /** An incident ended (resolved, unresolved, failed, cancelled). */
-  ended?(record: IncidentRecord): void;
-  /** Sees every event of every incident run here: tool calls, persona turns, approvals… */
-  sink?: EventSink;
-}
-
-/** The service plus what the CLI and tests need beyond the shared contract. */
-export interface IncidentServiceHandle extends IncidentService {
-  /** Continues an incident that was running when its process died, from its journal: finished steps are not repeated. */
-  resume(id: string, opts?: RespondOptions): Promise<{ id: string; done: Promise<IncidentRecord> }>;
-  /**
-   * Resumes every incident left queued or running by a process that died (local runner: owners on this host
-   * whose pid is gone; dbos runner: records whose run never reached the queue). Returns their ids. Two
-   * processes recovering at once never take the same incident. `firebreak serve` calls it on start.
-   */
-  recover(): Promise<string[]>;
-  readonly broker: ApprovalBroker;
-  /** The runner incidents are queued on (for queue depth metrics). */
-  readonly runner: Runner;
-  /** This process as an incident owner (its runner kind, and DBOS executor id when it runs a worker). */
-  readonly owner: IncidentOwner;
-  /** Where the post-mortem of an ended incident was written, if postmortemDir is set. */
-  postmortemPath(id: string): string | undefined;
-}
-
-interface Live {
-  record: IncidentRecord;
-  /** Aborted when the caller that started the incident (in this process) cancels it. */
-  controller: AbortController;
-  recorder: IncidentRecorder;
-  onProgress?: RespondOptions['onProgress'];
-  /** Settles with the record once the run's last write (end, or interruption) is stored. */
-  finished: Promise<IncidentRecord>;
-}
-
-/** What respond()/resume() leave for the run when it starts in this process. */
-interface Waiting {
-  onProgress?: RespondOptions['onProgress'];
-  signal?: AbortSignal;
-}
-
-/** What the incident workflow returns to the runner (and DBOS stores). */
-interface IncidentRunResult {
-  id: string;
-  status: string;
-  resolved: boolean;
-  summary: string;
-}
+export type { IncidentHooks, IncidentServiceHandle, IncidentServiceOptions } from './service-types.js';
 
 /**
  * Creates the service that starts incidents and tracks them: records, pending approvals, change notifications
@@ -183,14 +97,11 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
     },
   };
   const workflow = incidentResponse({ ...(opts.workflow ?? {}), tools, model: opts.model, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
-  const execute: Step<IncidentInput, IncidentRunResult> = {
-    name: 'incident-run',
-    kind: 'incident-run',
-    // Adds no path segment: the workflow's steps keep their paths (incident/devops/…) and their journal.
-    transparent: true,
-    children: [workflow],
-    run: (input, ctx) => runIncident(input, ctx),
-  };
+  const placement: ExecutionDeps['placement'] = { kind: opts.runner?.kind ?? 'local' };
+  const execute = incidentRunStep({
+    memory, store, journal, workflow, live, waiting, closing: closer.signal, placement, changed,
+    ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.postmortemDir ? { postmortemDir: opts.postmortemDir } : {}), ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const sink: EventSink = {
     lifecycle: true,
     handle: (event) => {
@@ -206,109 +117,7 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
   });
   const { runner } = opened;
   const self: IncidentOwner = currentOwner(opened.kind, opened.executor);
-
-  /** The body of every incident run, in whichever process executes it. */
-  async function runIncident(input: IncidentInput, ctx: Context): Promise<IncidentRunResult> {
-    const id = ctx.runId;
-    const record = await store.get(id);
-    if (!record) throw new Error(`incident ${id} has no record in memory; it cannot run`);
-    if (record.endedAt) return resultOf(record);
-    const local = waiting.get(id);
-    waiting.delete(id);
-    const resumed = record.status !== 'queued';
-    let settleFinished!: (r: IncidentRecord) => void;
-    const entry: Live = {
-      record,
-      controller: new AbortController(),
-      finished: new Promise((resolve) => (settleFinished = resolve)),
-      recorder: new IncidentRecorder(record, (e) => progress(entry, e), journal ? async (path) => (await journal.lookup(id, path))?.output : undefined),
-      ...(local?.onProgress ? { onProgress: local.onProgress } : {}),
-    };
-    live.set(id, entry);
-    const onCallerAbort = (): void => entry.controller.abort(local?.signal?.reason);
-    if (local?.signal?.aborted) onCallerAbort();
-    local?.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const waitedMs = resumed ? 0 : Date.now() - Date.parse(record.startedAt);
-    if (resumed) entry.recorder.note('resumed', `resumed from the journal (status was ${record.status})`);
-    else if (waitedMs >= 1000) entry.recorder.note('started', `started after ${(waitedMs / 1000).toFixed(1)} s in the queue`);
-    record.status = 'running';
-    if (opened.kind === 'dbos') record.owner = self;
-    progress(entry, undefined);
-    callHook(() => opts.hooks?.started?.(record, { resumed, waitedMs }));
-    try {
-      const outcome = await ctx.run(workflow, input, { signal: AbortSignal.any([ctx.signal, closer.signal, entry.controller.signal]) });
-      return resultOf(await finish(entry, outcome, undefined, false));
-    } catch (err) {
-      if (closer.signal.aborted) {
-        // The process is shutting down: leave the incident running so that resume/recover continues it.
-        entry.recorder.note('interrupted', 'the service closed while the incident was running; it resumes on restart');
-        await store.save(record, true);
-        live.delete(id);
-        settleFinished(record);
-        // DBOS records a workflow that returns or throws as finished; one cut off by a shutdown must stay
-        // PENDING so that a restart (same executor id) or a peer resumes it. So it never settles.
-        if (opened.kind === 'dbos') await new Promise<never>(() => undefined);
-        throw err;
-      }
-      return resultOf(await finish(entry, undefined, err, entry.controller.signal.aborted || ctx.signal.aborted));
-    } finally {
-      local?.signal?.removeEventListener('abort', onCallerAbort);
-      settleFinished(record);
-    }
-  }
-
-  function progress(entry: Live, e: TimelineEntry | undefined): void {
-    void store.save(entry.record);
-    if (e && entry.onProgress) {
-      try {
-        entry.onProgress(e, entry.record);
-      } catch (err) {
-        opts.logger?.warn({ err }, 'onProgress listener failed');
-      }
-    }
-    changed(entry.record.id);
-  }
-
-  async function finish(entry: Live, outcome: IncidentOutcome | undefined, err: unknown, cancelled: boolean): Promise<IncidentRecord> {
-    const r = entry.record;
-    if (outcome) {
-      for (const [name, value] of Object.entries({ observability: outcome.state.assessment, backend: outcome.state.fix, devops: outcome.state.devops })) {
-        if (value !== undefined) r.outputs[name] = value;
-      }
-      if (outcome.state.severity) r.severity = outcome.state.severity;
-      r.outcome = { resolved: outcome.resolved, summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
-      r.status = outcome.resolved ? 'resolved' : 'unresolved';
-    } else {
-      r.status = cancelled ? 'cancelled' : 'failed';
-      r.outcome = { resolved: false, summary: cancelled ? 'The response was cancelled.' : 'The workflow failed.', error: err instanceof Error ? err.message : String(err) };
-    }
-    r.endedAt = new Date().toISOString();
-    entry.recorder.note('end', `incident ${r.status}: ${r.outcome?.summary ?? ''}`);
-    await store.save(r, true);
-    if (opts.postmortemDir) await writePostmortem(r);
-    live.delete(r.id);
-    changed(r.id);
-    callHook(() => opts.hooks?.ended?.(r));
-    return r;
-  }
-
-  async function writePostmortem(r: IncidentRecord): Promise<void> {
-    const file = postmortemFile(r.id) as string;
-    try {
-      await mkdir(join(opts.postmortemDir as string, r.id), { recursive: true });
-      await writeFile(file, renderPostmortem(withAlertLog(r, await readAlertLog(memory, r.id))));
-    } catch (writeErr) {
-      opts.logger?.warn({ err: writeErr, file }, 'could not write the post-mortem');
-    }
-  }
-
-  function callHook(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      opts.logger?.warn({ err }, 'incident hook failed');
-    }
-  }
+  placement.self = self;
 
   /** Queues a run of incident `record.id`; `done` is lazy (with DBOS it polls the database). */
   async function enqueue(record: IncidentRecord, input: IncidentInput, ropts: RespondOptions): Promise<{ id: string; done: Promise<IncidentRecord> }> {
@@ -349,8 +158,6 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
     }
     return record;
   }
-
-  const postmortemFile = (id: string): string | undefined => (opts.postmortemDir ? join(opts.postmortemDir, id, 'postmortem.md') : undefined);
 
   const service: IncidentServiceHandle = {
     broker,
@@ -416,7 +223,7 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       const r = await service.get(id);
       return r?.endedAt ? renderPostmortem(r) : undefined;
     },
-    postmortemPath: (id) => postmortemFile(id),
+    postmortemPath: (id) => postmortemFile(opts.postmortemDir, id),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -446,10 +253,6 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
     },
   };
   return service;
-}
-
-function resultOf(r: IncidentRecord): IncidentRunResult {
-  return { id: r.id, status: r.status, resolved: r.outcome?.resolved === true, summary: r.outcome?.summary ?? '' };
 }
 
 export { newIncidentId };
