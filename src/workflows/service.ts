@@ -191,6 +191,7 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       }
     },
     async resume(id: string, ropts: RespondOptions = {}) {
+      if (closing) throw new Error('the incident service is closed');
       const existing = live.get(id);
       if (existing) return { id, done: existing.finished.then(async () => (await service.get(id)) as IncidentRecord) };
       const record = await store.get(id);
