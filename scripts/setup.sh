@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Prepares this checkout to run firebreak, idempotently: Node.js 22, the system tools drills and tests use
-# (prometheus, bubblewrap, chromium), npm dependencies and the build.
+# (prometheus, prometheus-alertmanager, bubblewrap, chromium), npm dependencies and the build.
 #
 #   source scripts/setup.sh        # also puts Node 22 on PATH for this shell
 #
@@ -29,11 +29,12 @@ _fb_setup() {
   fi
   echo "[setup] node $(node --version)" >&2
 
-  # 2. System packages: the real Prometheus for drills and the grafana server's tests, bubblewrap for the
-  #    sandbox, chromium for the drill report test. Installed with apt when we are root on Debian/Ubuntu.
+  # 2. System packages: the real Prometheus for drills and the grafana server's tests, Alertmanager for the
+  #    `firebreak serve` end-to-end test, bubblewrap for the sandbox, chromium for the drill report test. Installed with apt when we are root on Debian/Ubuntu.
   if [ "${FIREBREAK_SETUP_APT:-1}" = "1" ]; then
     local missing=()
     command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+    [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
     command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v git >/dev/null 2>&1 || missing+=(git)

@@ -16,3 +16,4 @@ export * from './memory/index.js';
 export * from './mcp-server/index.js';
 export * from './workflows/index.js';
 export * from './config/index.js';
+export * from './serve/index.js';

@@ -39,6 +39,13 @@ export function parseConfig(value: unknown, source = '<inline>', baseDir = proce
   }
   if (config.playbooks) config.playbooks = abs(config.playbooks);
   config.postmortemDir = abs(config.postmortemDir);
+  if (config.serve.tokenFile) config.serve.tokenFile = abs(config.serve.tokenFile);
+  if (config.runner.kind === 'dbos' && !config.runner.database && !/^postgres(ql)?:/.test(config.memory)) {
+    throw new ConfigError(source, ['runner.database: the dbos runner needs a PostgreSQL database; set it, or use PostgreSQL memory']);
+  }
+  if (!config.runner.execute && (config.runner.kind === 'local' || (config.runner.kind === 'auto' && !/^postgres(ql)?:/.test(config.memory)))) {
+    throw new ConfigError(source, ['runner.execute: only the dbos runner can leave incidents to workers (PostgreSQL memory, or runner.kind "dbos")']);
+  }
   if (typeof config.model === 'string' && config.model.startsWith('replay:')) config.model = `replay:${abs(config.model.slice('replay:'.length))}`;
   return config;
 }

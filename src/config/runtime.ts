@@ -6,7 +6,8 @@ import type { ApprovalPolicy } from '../workflows/approval-broker.js';
 import { resolveModels, type ModelSpec } from '../workflows/models.js';
 import { notifierFromConfig } from '../workflows/notifier.js';
 import type { PersonaName, PersonaOverride } from '../workflows/personas.js';
-import { createIncidentService, type IncidentServiceHandle } from '../workflows/service.js';
+import { createIncidentService, type IncidentHooks, type IncidentServiceHandle } from '../workflows/service.js';
+import { incidentRunnerFor } from './runner.js';
 import type { FirebreakConfig } from './schema.js';
 
 /** An incident service built from a config, with everything it opened. */
@@ -26,6 +27,14 @@ export interface OpenResponderOptions {
   approve?: ApprovalPolicy;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run incidents on the config's runner (`runner` and `serve` sections: DBOS with PostgreSQL memory), as
+   * `firebreak serve` and `firebreak worker --config` do. Default false: in this process, as `firebreak
+   * respond` and the MCP server do (they show progress and ask approvals in the process that runs it).
+   */
+  useConfiguredRunner?: boolean;
+  /** Observers of the incidents this process runs (metrics). */
+  hooks?: IncidentHooks;
 }
 
 /**
@@ -61,25 +70,35 @@ export async function openResponder(config: FirebreakConfig, opts: OpenResponder
       ...(o.maxOutputTokens ? { limits: { maxOutputTokens: o.maxOutputTokens } } : {}),
     };
   }
-  const service = await createIncidentService({
-    tools,
-    model: models.model,
-    modelLabel: models.label,
-    memory,
-    approval: { policy: opts.approve ?? config.approval.policy, timeoutMs: config.approval.timeoutSeconds * 1000, ...(config.approval.risky ? { risky: config.approval.risky } : {}) },
-    ...(config.notifier ? { notifier: notifierFromConfig(config.notifier) } : {}),
-    ...(config.repository ? { repository: config.repository } : {}),
-    baseBranch: config.baseBranch,
-    services: config.services,
-    workflow: {
-      overrides,
-      ...(config.verification ? { verification: config.verification } : {}),
-      deploy: { deployAttempts: config.deploy.attempts, deployBackoffMs: config.deploy.backoffSeconds * 1000, lastResort: config.deploy.lastResort },
-      defaultSeverity: config.defaultSeverity,
-    },
-    postmortemDir: config.postmortemDir,
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
+  let service: IncidentServiceHandle;
+  try {
+    service = await createIncidentService({
+      tools,
+      model: models.model,
+      modelLabel: models.label,
+      memory,
+      approval: { policy: opts.approve ?? config.approval.policy, timeoutMs: config.approval.timeoutSeconds * 1000, ...(config.approval.risky ? { risky: config.approval.risky } : {}) },
+      ...(config.notifier ? { notifier: notifierFromConfig(config.notifier) } : {}),
+      ...(config.repository ? { repository: config.repository } : {}),
+      baseBranch: config.baseBranch,
+      services: config.services,
+      workflow: {
+        overrides,
+        ...(config.verification ? { verification: config.verification } : {}),
+        deploy: { deployAttempts: config.deploy.attempts, deployBackoffMs: config.deploy.backoffSeconds * 1000, lastResort: config.deploy.lastResort },
+        defaultSeverity: config.defaultSeverity,
+      },
+      postmortemDir: config.postmortemDir,
+      ...(opts.useConfiguredRunner ? { runner: incidentRunnerFor(config) } : {}),
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
+  } catch (err) {
+    // A runner that cannot start (PostgreSQL down) must not leave MCP servers and connections behind.
+    await tools.close().catch(() => undefined);
+    await memory.close().catch(() => undefined);
+    throw err;
+  }
   return {
     service,
     tools,

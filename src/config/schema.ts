@@ -95,6 +95,42 @@ export const configSchema = z.strictObject({
   }).default({}),
   /** Where post-mortems are written: `<dir>/<incident id>/postmortem.md`. */
   postmortemDir: z.string().min(1).default('.firebreak/incidents'),
+  /** `firebreak serve`: where it listens, how many incidents run at once, how much may wait, body limits. */
+  serve: z.strictObject({
+    /** Interface to bind; anything but loopback needs a bearer token (--token-file or FIREBREAK_TOKEN). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** 0 picks a free port (printed on start). */
+    port: z.int().min(0).max(65_535).default(7346),
+    /** Incidents running at once in this process (local runner) or in each worker (dbos runner). */
+    concurrency: z.int().positive().max(1000).default(4),
+    /** Incidents that may wait for a slot; beyond it alerts that would open one get 503 + Retry-After. */
+    maxQueued: z.int().positive().max(100_000).default(100),
+    /** Largest request body (an Alertmanager group with many alerts is a few KiB per alert). */
+    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Retry-After of a 503 (queue full). */
+    retryAfterSeconds: z.int().positive().max(3600).default(30),
+    /** File holding the bearer token (FIREBREAK_TOKEN overrides); relative to the config file. */
+    tokenFile: z.string().min(1).optional(),
+  }).prefault({}),
+  /**
+   * Where `firebreak serve` and `firebreak worker --config` run incidents: `auto` (default) is `dbos` with
+   * PostgreSQL memory (several processes share the work), else `local` (in the serving process).
+   */
+  runner: z.strictObject({
+    kind: z.enum(['auto', 'local', 'dbos']).default('auto'),
+    /** DBOS system database; default the memory URL (PostgreSQL). */
+    database: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
+    /** Stable worker id (a restart with it resumes its runs at once); default <hostname>-<pid>. */
+    executorId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,200}$/, 'letters, digits, _ . : @ - only (max 200)').optional(),
+    heartbeatMs: z.int().min(100).max(60_000).optional(),
+    deadAfterMs: z.int().min(300).max(3_600_000).optional(),
+    /** Fastest poll of the DBOS queue (default 1000 ms). */
+    pollIntervalMs: z.int().min(10).max(60_000).optional(),
+    /** On shutdown, how long running incidents may finish before they are left for a restart or a peer. */
+    drainSeconds: z.number().min(0).max(3600).default(1),
+    /** dbos only: false makes `firebreak serve` receive and queue only; `firebreak worker --config` runs the incidents. */
+    execute: z.boolean().default(true),
+  }).prefault({}),
 });
 
 export type FirebreakConfigInput = z.input<typeof configSchema>;

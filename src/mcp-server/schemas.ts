@@ -12,7 +12,7 @@ import { SEVERITIES } from '../workflows/alert.js';
  */
 export const jsonObject = (): z.ZodRecord<z.ZodString, z.ZodUnknown> => z.record(z.string(), z.unknown()).meta({ additionalProperties: true });
 
-export const INCIDENT_STATUSES = ['running', 'pending-approval', 'resolved', 'unresolved', 'failed', 'cancelled'] as const;
+export const INCIDENT_STATUSES = ['queued', 'running', 'pending-approval', 'resolved', 'unresolved', 'failed', 'cancelled'] as const;
 
 export const severity = z.enum(SEVERITIES).optional().describe('p0 outage .. p3 minor; absent until assessed');
 

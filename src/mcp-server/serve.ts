@@ -32,15 +32,16 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * The bind policy: loopback is open to this machine's clients; any other interface needs a bearer token of
- * at least MIN_TOKEN_LENGTH characters. Throws McpServeConfigError saying what to set.
+ * at least MIN_TOKEN_LENGTH characters. Throws McpServeConfigError saying what to set (`tokenSource`: where the
+ * token comes from, for the message).
  */
-export function checkBind(host: string, token: string | undefined): void {
+export function checkBind(host: string, token: string | undefined, tokenSource = 'FIREBREAK_MCP_TOKEN'): void {
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
-    throw new McpServeConfigError(`FIREBREAK_MCP_TOKEN is too short (${token.length} characters; at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 32\`)`);
+    throw new McpServeConfigError(`${tokenSource} is too short (${token.length} characters; at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 32\`)`);
   }
   if (!isLoopbackHost(host) && token === undefined) {
     throw new McpServeConfigError(
-      `refusing to serve on ${host} without authentication: set FIREBREAK_MCP_TOKEN (at least ${MIN_TOKEN_LENGTH} characters) ` +
+      `refusing to serve on ${host} without authentication: set ${tokenSource} (at least ${MIN_TOKEN_LENGTH} characters) ` +
       'and send it as "Authorization: Bearer <token>", or bind 127.0.0.1',
     );
   }

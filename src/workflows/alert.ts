@@ -41,6 +41,9 @@ const amAlert = z.object({
 
 const webhook = z.object({
   version: z.string().optional(),
+  /** Alertmanager's (and Grafana's) identity of the notification group. */
+  groupKey: z.string().optional(),
+  truncatedAlerts: z.number().optional(),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().optional(),
   groupLabels: labelMap.optional(),
@@ -66,6 +69,10 @@ const prometheusAlert = z.object({
 const minimal = z.object({
   title: z.string().min(1),
   severity: z.string().optional(),
+  /** `resolved` tells `firebreak serve` the alert recovered; `firebreak respond` ignores it. */
+  status: z.enum(['firing', 'resolved']).optional(),
+  /** The alert's identity for deduplication; default a hash of its labels (and title). */
+  fingerprint: z.string().min(1).max(500).optional(),
   labels: labelMap.default({}),
   annotations: labelMap.default({}),
   startsAt: time.optional(),
@@ -99,19 +106,7 @@ export function parseAlert(payload: unknown): Alert {
     const parsed = webhook.safeParse(payload);
     if (!parsed.success) throw new InvalidAlertError(issues('alert webhook', parsed.error));
     const w = parsed.data;
-    const first = w.alerts.find((a) => (a.status ?? w.status) === 'firing') ?? w.alerts[0]!;
-    const labels = { ...(w.commonLabels ?? {}), ...first.labels };
-    const annotations = { ...(w.commonAnnotations ?? {}), ...first.annotations };
-    const grafana = w.title !== undefined || w.orgId !== undefined || first.valueString !== undefined;
-    return clean({
-      title: annotations.summary ?? labels.alertname ?? w.title ?? 'alert',
-      severity: normaliseSeverity(labels.severity ?? labels.priority),
-      labels, annotations,
-      startsAt: new Date(first.startsAt).toISOString(),
-      source: grafana ? 'grafana' : 'alertmanager',
-      status: first.status ?? w.status,
-      fingerprint: first.fingerprint, generatorURL: first.generatorURL, value: first.valueString,
-    });
+    return webhookAlert(w, w.alerts.find((a) => (a.status ?? w.status) === 'firing') ?? w.alerts[0]!);
   }
   if (isObject(payload) && 'activeAt' in payload) {
     const parsed = prometheusAlert.safeParse(payload);
@@ -134,10 +129,39 @@ export function parseAlert(payload: unknown): Alert {
   if (m.severity !== undefined && severity === undefined) {
     throw new InvalidAlertError([`alert.severity: '${m.severity}' is not one of p0, p1, p2, p3 (or critical, warning, info)`]);
   }
-  return {
+  return clean({
     title: m.title, severity, labels: m.labels, annotations: m.annotations,
-    startsAt: new Date(m.startsAt ?? Date.now()).toISOString(), source: 'minimal', status: 'firing',
-  };
+    startsAt: new Date(m.startsAt ?? Date.now()).toISOString(), source: 'minimal', status: m.status ?? 'firing', fingerprint: m.fingerprint,
+  });
+}
+
+/** An Alertmanager or Grafana webhook body, validated (what `parseWebhook` returns). */
+export type AlertWebhook = z.infer<typeof webhook>;
+
+/**
+ * Validates a webhook body (`{ status, alerts: [...] }`) without picking one alert: for `firebreak serve`,
+ * which handles every alert of a notification. Throws InvalidAlertError naming the fields.
+ */
+export function parseWebhook(payload: unknown): AlertWebhook {
+  const parsed = webhook.safeParse(payload);
+  if (!parsed.success) throw new InvalidAlertError(issues('alert webhook', parsed.error));
+  return parsed.data;
+}
+
+/** One alert of a webhook as an `Alert`: its labels and annotations over the group's common ones. */
+export function webhookAlert(w: AlertWebhook, a: AlertWebhook['alerts'][number]): Alert {
+  const labels = { ...(w.commonLabels ?? {}), ...a.labels };
+  const annotations = { ...(w.commonAnnotations ?? {}), ...a.annotations };
+  const grafana = w.title !== undefined || w.orgId !== undefined || a.valueString !== undefined;
+  return clean({
+    title: annotations.summary ?? labels.alertname ?? w.title ?? 'alert',
+    severity: normaliseSeverity(labels.severity ?? labels.priority),
+    labels, annotations,
+    startsAt: new Date(a.startsAt).toISOString(),
+    source: grafana ? 'grafana' : 'alertmanager',
+    status: a.status ?? w.status,
+    fingerprint: a.fingerprint, generatorURL: a.generatorURL, value: a.valueString,
+  });
 }
 
 function issues(what: string, error: z.ZodError): string[] {

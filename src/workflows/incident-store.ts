@@ -44,6 +44,14 @@ export class IncidentStore {
     }
   }
 
+  /** Forgets an incident that never started (its run could not be queued): record, context, alert, summary. */
+  async delete(id: string): Promise<void> {
+    await this.flush();
+    const ns = namespace(id);
+    for (const key of ['record', 'context', 'alert']) await this.memory.delete(ns, key);
+    await this.memory.delete(INCIDENTS_NS, id);
+  }
+
   async get(id: string): Promise<IncidentRecord | undefined> {
     return (await this.memory.get(namespace(id), 'record')) as IncidentRecord | undefined;
   }

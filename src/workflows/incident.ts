@@ -6,7 +6,38 @@ import type { ApprovalDecision, ApprovalPolicy, ApprovalRequest } from './approv
  * workflow, the `firebreak respond` CLI, the MCP server and the drills.
  */
 
-export type IncidentStatus = 'running' | 'pending-approval' | 'resolved' | 'unresolved' | 'failed' | 'cancelled';
+/** `queued`: accepted, waiting for a free slot of the runner (bounded concurrency, p0 first). */
+export type IncidentStatus = 'queued' | 'running' | 'pending-approval' | 'resolved' | 'unresolved' | 'failed' | 'cancelled';
+
+/** Which process runs (or ran) an incident: how a restarted `firebreak serve` tells a dead owner from a live one. */
+export interface IncidentOwner {
+  /** Random per process: two processes never share one, even with a reused pid. */
+  instance: string;
+  host: string;
+  pid: number;
+  runner: 'local' | 'dbos';
+  /** The DBOS executor id, for the dbos runner. */
+  executor?: string;
+}
+
+/**
+ * One alert (by fingerprint) as the alert source reported it for an incident: the alert that opened it, and
+ * every alert deduplicated into it. Built on read from the incident's alert log (alert-log.ts), which any
+ * process may append to, so a repeat received by another `firebreak serve` shows here too.
+ */
+export interface IncidentAlertState {
+  fingerprint: string;
+  title: string;
+  /** The latest status the source sent: `resolved` means the source saw the alert recover. */
+  status: 'firing' | 'resolved';
+  /** True for the alert(s) whose notification opened the incident. */
+  opened: boolean;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt?: string;
+  /** Notifications received for it (the first, repeats, the resolution). */
+  notifications: number;
+}
 
 export interface TimelineEntry {
   /** ISO timestamp. */
@@ -49,6 +80,12 @@ export interface IncidentRecord {
   /** Side effects, as reported by tools: pull requests, deploys, rollbacks, tickets. */
   actions: { kind: string; ref: string; at: string; data?: Record<string, unknown> }[];
   outcome?: { resolved: boolean; summary: string; error?: string };
+  /** The process that runs it (set when it is queued or started; see IncidentOwner). */
+  owner?: IncidentOwner;
+  /** The alerts behind the incident and their firing/resolved state (read views only; see IncidentAlertState). */
+  alerts?: IncidentAlertState[];
+  /** When the alert source reported every one of the incident's alerts resolved (read views only). */
+  sourceResolvedAt?: string;
 }
 
 export type IncidentSummary = Pick<IncidentRecord, 'id' | 'title' | 'severity' | 'status' | 'stage' | 'startedAt' | 'endedAt'>;

@@ -1,7 +1,13 @@
 export { parseAlert, normaliseSeverity, InvalidAlertError, SEVERITIES, type Alert, type Severity } from './alert.js';
 export { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest, type ApprovalDecision, type Approver, type ApprovalBrokerOptions } from './approval-broker.js';
 export { gateTools, isRisky, DEFAULT_RISKY, type ApprovalGateOptions } from './approval-gate.js';
-export type { IncidentRecord, IncidentService, IncidentStatus, IncidentSummary, IncidentUsage, RespondOptions, TimelineEntry } from './incident.js';
+export type { IncidentRecord, IncidentService, IncidentStatus, IncidentSummary, IncidentUsage, RespondOptions, TimelineEntry, IncidentOwner, IncidentAlertState } from './incident.js';
+export { parseWebhook, webhookAlert, type AlertWebhook } from './alert.js';
+export { parseAlertBatch, labelFingerprint, payloadOf, type AlertBatch, type BatchAlert, type AlertSourceKind } from './alert-batch.js';
+export { AlertBindings, fingerprintNamespace, BINDINGS_NS, type BindResult } from './alert-bindings.js';
+export { appendAlertLog, readAlertLog, withAlertLog, alertLogNamespace, type AlertNotification } from './alert-log.js';
+export { AlertIntake, type AlertIntakeOptions, type IntakeResult } from './alert-intake.js';
+export { INCIDENT_WORKFLOW, INCIDENT_QUEUE, DEFAULT_LOCAL_CONCURRENCY, incidentPriority, type IncidentRunnerOptions } from './incident-runner.js';
 export { buildIncidentContext, investigationWindow, InvalidRepositoryError, type IncidentContext, type RepositoryRef, type ServiceSettings } from './incident-context.js';
 export { incidentResponse, conclude, type IncidentInput, type IncidentWorkflowOptions } from './incident-response.js';
 export type { IncidentState, IncidentOutcome, OutcomeKind, NotificationRecord } from './state.js';
@@ -19,7 +25,7 @@ export { escalateStage, ticketStage, type TicketOptions } from './stage-notify.j
 export { isMilestone, formatEntry, statusLine } from './progress.js';
 export { IncidentRecorder } from './recorder.js';
 export { renderPostmortem } from './postmortem.js';
-export { createIncidentService, newIncidentId, type IncidentServiceOptions, type IncidentServiceHandle } from './service.js';
+export { createIncidentService, newIncidentId, type IncidentServiceOptions, type IncidentServiceHandle, type IncidentHooks } from './service.js';
 export { compileRunbook, runbookSchema, RunbookReferenceError, type Runbook, type RunbookInput } from './runbook.js';
 export { loadPlaybooks, loadPlaybookFile, playbookModels, playbooksDir, PlaybookFileError } from './playbooks.js';
 export { resolveModels, ModelSpecError, DEFAULT_ANTHROPIC_MODEL, type ModelSpec, type ResolvedModels } from './models.js';

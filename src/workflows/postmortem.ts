@@ -9,7 +9,7 @@ import type { Assessment, DevopsStageReport, Fix, VerificationResult } from './o
  * to be "not measured", never estimated.
  */
 
-const TIMELINE_KINDS = new Set(['changes', 'slo.status', 'fix.checked', 'escalation', 'budget', 'incident', 'route', 'severity', 'stage', 'finding', 'action', 'approval', 'approval.requested', 'verify.end', 'notification', 'breaker', 'retry', 'error', 'tool.refused', 'outcome', 'resumed', 'approval.timeout', 'interrupted']);
+const TIMELINE_KINDS = new Set(['changes', 'slo.status', 'fix.checked', 'escalation', 'budget', 'incident', 'route', 'severity', 'stage', 'finding', 'action', 'approval', 'approval.requested', 'verify.end', 'notification', 'breaker', 'retry', 'error', 'tool.refused', 'outcome', 'resumed', 'approval.timeout', 'interrupted', 'alert', 'started']);
 
 /**
  * Renders the post-mortem of `record`.

@@ -1,90 +1,50 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { openMemory } from '../memory/open.js';
 import { scoped } from '../memory/scoped.js';
-import type { MemoryStore } from '../memory/types.js';
-import type { ChatModel } from '../models/types.js';
-import { childController } from '../primitives/abort.js';
-import { run } from '../primitives/run.js';
+import { sleep, type EventSink } from '../primitives/index.js';
+import { RunCancelledError } from '../runners/errors.js';
+import type { RunHandle, Runner } from '../runners/types.js';
 import type { ToolSet } from '../tools/types.js';
 import { parseAlert } from './alert.js';
+import { readAlertLog, withAlertLog } from './alert-log.js';
 import { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest } from './approval-broker.js';
 import { DEFAULT_RISKY, gateTools } from './approval-gate.js';
-import type { IncidentRecord, IncidentService, IncidentSummary, RespondOptions, TimelineEntry } from './incident.js';
-import { buildIncidentContext, type IncidentContext, type ServiceSettings } from './incident-context.js';
-import { incidentResponse, type IncidentWorkflowOptions } from './incident-response.js';
-import type { Notifier } from './notifier.js';
+import type { IncidentOwner, IncidentRecord, IncidentSummary, RespondOptions } from './incident.js';
+import { buildIncidentContext } from './incident-context.js';
+import { incidentRunStep, postmortemFile, type ExecutionDeps, type IncidentRunResult, type Live, type Waiting } from './incident-execution.js';
+import { recoverIncidents } from './incident-recovery.js';
+import { incidentResponse, type IncidentInput } from './incident-response.js';
+import { currentOwner, INCIDENT_WORKFLOW, incidentPriority, openIncidentRunner } from './incident-runner.js';
 import { renderPostmortem } from './postmortem.js';
-import { IncidentRecorder } from './recorder.js';
 import { IncidentStore, namespace as namespaceOf, summary as summaryOf } from './incident-store.js';
 import { modelLabelOf, newIncidentId, newRecord } from './records.js';
-import type { IncidentOutcome } from './state.js';
+import type { IncidentServiceHandle, IncidentServiceOptions } from './service-types.js';
 
-export interface IncidentServiceOptions {
-  /** The tools (usually a tool host); the service puts an approval gate in front of them per incident. */
-  tools: ToolSet;
-  /** One model for every persona, or one per persona name (e.g. playbookModels()). */
-  model: ChatModel | ((persona: string) => ChatModel | undefined);
-  /** What the record calls the model; default the observability model's label or id. */
-  modelLabel?: string;
-  /** Where records, findings and the run journal live; default an in-process store (`memory:`). */
-  memory?: MemoryStore;
-  /** Journal runs so a crashed incident resumes (`resume(id)`) without repeating side effects; default true. */
-  journal?: boolean;
-  /**
-   * policy: auto | require | deny; timeoutMs: how long a request waits; risky: tools needing approval;
-   * human: false when no human can be asked (drills, CI): human-only actions are then refused at once.
-   */
-  approval?: { policy?: ApprovalPolicy; timeoutMs?: number; risky?: readonly string[]; human?: boolean };
-  notifier?: Notifier;
-  /** Incident context: default repository (`owner/name`), base branch, per-service settings, window override. */
-  repository?: string;
-  baseBranch?: string;
-  services?: Readonly<Record<string, ServiceSettings>>;
-  window?: string;
-  /** Workflow options: persona overrides, verification, deploy retries, ticket, default severity. */
-  workflow?: Omit<IncidentWorkflowOptions, 'tools' | 'model' | 'notifier'>;
-  /** Also write `<dir>/<id>/postmortem.md` when an incident ends. */
-  postmortemDir?: string;
-  logger?: Logger;
-}
-
-/** The service plus what the CLI and tests need beyond the shared contract. */
-export interface IncidentServiceHandle extends IncidentService {
-  /** Continues an incident that was running when its process died, from its journal: finished steps are not repeated. */
-  resume(id: string, opts?: RespondOptions): Promise<{ id: string; done: Promise<IncidentRecord> }>;
-  readonly broker: ApprovalBroker;
-  /** Where the post-mortem of an ended incident was written, if postmortemDir is set. */
-  postmortemPath(id: string): string | undefined;
-}
-
-interface Live {
-  record: IncidentRecord;
-  controller: AbortController;
-  done: Promise<IncidentRecord>;
-  recorder: IncidentRecorder;
-  onProgress?: RespondOptions['onProgress'];
-}
+export type { IncidentHooks, IncidentServiceHandle, IncidentServiceOptions } from './service-types.js';
 
 /**
- * Creates the service that starts incidents in the background and tracks them: records, pending approvals,
- * change notifications and post-mortems. Used by `firebreak respond`, the MCP server and drills.
+ * Creates the service that starts incidents and tracks them: records, pending approvals, change notifications
+ * and post-mortems. Used by `firebreak respond`, `firebreak serve`, `firebreak worker --config`, the MCP
+ * server and drills.
  *
  * When to use: once per process, with the tool host and model(s) of that process.
- * What it does: `respond(alert)` validates the alert, opens the incident's record in memory, and runs the
- * workflow in the background with the incident's memory namespace, the run journal and an approval gate
- * (policy auto | require | deny; `require` waits on the broker, whose timeout escalates through the notifier).
- * Gotchas: `close()` stops running incidents without marking them ended (resume them later); it closes the
- * memory store only if the service opened it. The tool host is the caller's to close.
+ * What it does: `respond(alert)` validates the alert, opens the incident's record in memory and queues the
+ * incident on the runner (by severity: p0 first); the run executes the workflow with the incident's memory
+ * namespace, the run journal and an approval gate (policy auto | require | deny; `require` waits on the
+ * broker, whose timeout escalates through the notifier). Reads merge the incident's alert log (alerts
+ * deduplicated into it by `firebreak serve`, resolutions).
+ * Gotchas: `close()` stops running incidents without marking them ended (resume or recover them later); it
+ * closes the memory store only if the service opened it. The tool host is the caller's to close. With the
+ * dbos runner, `done` polls the database: only await it when you need it.
  */
 export async function createIncidentService(opts: IncidentServiceOptions): Promise<IncidentServiceHandle> {
   const ownsMemory = opts.memory === undefined;
   const memory = opts.memory ?? (await openMemory('memory:'));
   const store = new IncidentStore(memory, opts.logger);
   const live = new Map<string, Live>();
+  const waiting = new Map<string, Waiting>();
   const listeners = new Set<(id: string) => void>();
   const closer = new AbortController();
+  let closing = false;
   const policy = opts.approval?.policy ?? 'require';
   const modelLabel = opts.modelLabel ?? modelLabelOf(opts.model);
   // Requests and decisions live in the memory store: `firebreak approve`, an MCP server or the HTTP API in
@@ -105,13 +65,8 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
     }
   };
 
-  broker.on('requested', (req: ApprovalRequest) => {
-    const l = live.get(req.runId);
-    l?.recorder.approvalRequested(req);
-  });
-  broker.on('decided', (req: ApprovalRequest, decision) => {
-    live.get(req.runId)?.recorder.approvalDecided(req, decision);
-  });
+  broker.on('requested', (req: ApprovalRequest) => live.get(req.runId)?.recorder.approvalRequested(req));
+  broker.on('decided', (req: ApprovalRequest, decision) => live.get(req.runId)?.recorder.approvalDecided(req, decision));
 
   async function escalateTimeout(req: ApprovalRequest): Promise<void> {
     const l = live.get(req.runId);
@@ -129,103 +84,94 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
 
   const journal = opts.journal === false ? undefined : memory.journal();
 
-  function start(record: IncidentRecord, context: IncidentContext, ropts: RespondOptions, resumed: boolean): Live {
-    const { controller, dispose } = childController(closer.signal);
-    const onCallerAbort = (): void => controller.abort(ropts.signal?.reason);
-    ropts.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const incidentPolicy = ropts.approve ?? record.approvalPolicy;
-    const entry: Live = {
-      record,
-      controller,
-      done: undefined as unknown as Promise<IncidentRecord>,
-      recorder: new IncidentRecorder(record, (e) => progress(entry, e), journal ? async (path) => (await journal.lookup(record.id, path))?.output : undefined),
-      ...(ropts.onProgress ? { onProgress: ropts.onProgress } : {}),
+  // One workflow for every incident, registered with the runner. What differs per incident — the approval
+  // policy, the timeline — is looked up by the run's id: tool calls carry their context, events their runId.
+  const risky = opts.approval?.risky ?? DEFAULT_RISKY;
+  // Human-only actions (maintenance mode) ask the broker whatever the policy, unless nobody is there to ask.
+  const human = opts.approval?.human === false ? {} : { human: broker };
+  const gates: Record<ApprovalPolicy, ToolSet> = {
+    auto: gateTools(opts.tools, { policy: 'auto', risky, ...human }),
+    deny: gateTools(opts.tools, { policy: 'deny', risky, ...human }),
+    require: gateTools(opts.tools, { policy: 'require', risky, approver: broker, ...human }),
+  };
+  const tools: ToolSet = {
+    list: () => opts.tools.list(),
+    call: (name, args, callOpts = {}) => {
+      const record = callOpts.ctx ? live.get(callOpts.ctx.runId)?.record : undefined;
+      // A call outside any incident run has no policy of its own: it gets the service's default.
+      return gates[record?.approvalPolicy ?? policy].call(name, args, callOpts);
+    },
+  };
+  const workflow = incidentResponse({ ...(opts.workflow ?? {}), tools, model: opts.model, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
+  const placement: ExecutionDeps['placement'] = { kind: opts.runner?.kind ?? 'local' };
+  const execute = incidentRunStep({
+    memory, store, journal, workflow, live, waiting, closing: closer.signal, placement, changed,
+    withdraw: (runId, reason) => broker.withdraw(runId, reason),
+    ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.postmortemDir ? { postmortemDir: opts.postmortemDir } : {}), ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  const sink: EventSink = {
+    lifecycle: true,
+    handle: (event) => {
+      live.get(event.runId)?.recorder.handle(event);
+      opts.hooks?.sink?.handle(event);
+    },
+  };
+  const opened = await openIncidentRunner(execute, opts.runner ?? { kind: 'local' }, {
+    memory: (runId) => scoped(memory, namespaceOf(runId)),
+    journal,
+    sinks: [sink],
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  const { runner } = opened;
+  const self: IncidentOwner = currentOwner(opened.kind, opened.executor);
+  placement.self = self;
+
+  /** Queues a run of incident `record.id`; `done` is lazy (with DBOS it polls the database). */
+  async function enqueue(record: IncidentRecord, input: IncidentInput, ropts: RespondOptions): Promise<{ id: string; done: Promise<IncidentRecord> }> {
+    const id = record.id;
+    if (ropts.onProgress || ropts.signal) waiting.set(id, { ...(ropts.onProgress ? { onProgress: ropts.onProgress } : {}), ...(ropts.signal ? { signal: ropts.signal } : {}) });
+    let handle: RunHandle<IncidentRunResult>;
+    try {
+      handle = await runner.enqueue<IncidentInput, IncidentRunResult>(INCIDENT_WORKFLOW, input, { runId: id, priority: incidentPriority(record.severity) });
+    } catch (err) {
+      waiting.delete(id);
+      throw err;
+    }
+    // Cancelling a queued run takes it off the queue: nothing else would end its record.
+    const onAbort = (): void => void runner.cancel(id).catch(() => undefined);
+    ropts.signal?.addEventListener('abort', onAbort, { once: true });
+    let done: Promise<IncidentRecord> | undefined;
+    return {
+      id,
+      get done() {
+        return (done ??= settle(id, handle).finally(() => ropts.signal?.removeEventListener('abort', onAbort)));
+      },
     };
-    live.set(record.id, entry);
-    const tools = gateTools(opts.tools, {
-      policy: incidentPolicy,
-      risky: opts.approval?.risky ?? DEFAULT_RISKY,
-      ...(incidentPolicy === 'require' ? { approver: broker } : {}),
-      // Human-only actions (maintenance mode) ask the broker whatever the policy, unless nobody is there to ask.
-      ...(opts.approval?.human === false ? {} : { human: broker }),
-    });
-    const workflow = incidentResponse({ ...(opts.workflow ?? {}), tools, model: opts.model, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
-    if (resumed) entry.recorder.note('resumed', `resumed from the journal (status was ${record.status})`);
-    else entry.recorder.note('incident', `incident opened: ${record.title} (${record.severity ?? 'severity to assess'}, policy ${incidentPolicy})`);
-    record.status = 'running';
-    entry.done = run(workflow, { incident: context }, {
-      runId: record.id,
-      signal: controller.signal,
-      memory: scoped(memory, namespaceOf(record.id)),
-      sinks: [entry.recorder.sink],
-      ...(journal ? { journal } : {}),
-      ...(opts.logger ? { logger: opts.logger } : {}),
-    }).then(
-      (outcome) => finish(entry, outcome, undefined),
-      (err: unknown) => finish(entry, undefined, err),
-    ).finally(() => {
-      ropts.signal?.removeEventListener('abort', onCallerAbort);
-      dispose();
-    });
-    return entry;
   }
 
-  function progress(entry: Live, e: TimelineEntry | undefined): void {
-    store.save(entry.record);
-    if (e && entry.onProgress) {
-      try {
-        entry.onProgress(e, entry.record);
-      } catch (err) {
-        opts.logger?.warn({ err }, 'onProgress listener failed');
+  async function settle(id: string, handle: RunHandle<IncidentRunResult>): Promise<IncidentRecord> {
+    const error = await handle.result().then(() => undefined, (err: unknown) => err);
+    await live.get(id)?.finished;
+    const record = await service.get(id);
+    if (!record) throw new Error(`incident ${id} has no record`);
+    if (error instanceof RunCancelledError && !record.endedAt && record.status === 'queued' && !closer.signal.aborted) {
+      const stored = await store.get(id);
+      if (stored && !stored.endedAt) {
+        Object.assign(stored, { status: 'cancelled', endedAt: new Date().toISOString(), outcome: { resolved: false, summary: 'The response was cancelled before it started.' } });
+        await store.save(stored, true);
+        changed(id);
+        return service.get(id) as Promise<IncidentRecord>;
       }
     }
-    changed(entry.record.id);
+    return record;
   }
 
-  async function finish(entry: Live, outcome: IncidentOutcome | undefined, err: unknown): Promise<IncidentRecord> {
-    const r = entry.record;
-    if (outcome) {
-      for (const [name, value] of Object.entries({ observability: outcome.state.assessment, backend: outcome.state.fix, devops: outcome.state.devops })) {
-        if (value !== undefined) r.outputs[name] = value;
-      }
-      if (outcome.state.severity) r.severity = outcome.state.severity;
-      r.outcome = { resolved: outcome.resolved, summary: outcome.summary, ...(outcome.error ? { error: outcome.error } : {}) };
-      r.status = outcome.resolved ? 'resolved' : 'unresolved';
-      r.endedAt = new Date().toISOString();
-    } else if (closer.signal.aborted) {
-      // The process is shutting down: leave the incident running so that resume(id) continues it.
-      entry.recorder.note('interrupted', 'the service closed while the incident was running; resume it to continue');
-    } else {
-      const cancelled = entry.controller.signal.aborted;
-      r.status = cancelled ? 'cancelled' : 'failed';
-      r.outcome = { resolved: false, summary: cancelled ? 'The response was cancelled.' : 'The workflow failed.', error: err instanceof Error ? err.message : String(err) };
-      r.endedAt = new Date().toISOString();
-    }
-    if (r.endedAt) entry.recorder.note('end', `incident ${r.status}: ${r.outcome?.summary ?? ''}`);
-    // An ended incident waits for nothing: requests it left open (a cancelled wait) are withdrawn. An
-    // interrupted one keeps them, for the resumed run to re-attach to.
-    if (r.endedAt) await broker.withdraw(r.id, `the incident ended (${r.status})`).catch((err: unknown) => opts.logger?.warn({ err, id: r.id }, 'could not withdraw open approval requests'));
-    await store.save(r, true);
-    if (r.endedAt && opts.postmortemDir) {
-      const file = postmortemFile(r.id);
-      try {
-        await mkdir(join(opts.postmortemDir, r.id), { recursive: true });
-        await writeFile(file!, renderPostmortem(r));
-      } catch (writeErr) {
-        opts.logger?.warn({ err: writeErr, file }, 'could not write the post-mortem');
-      }
-    }
-    live.delete(r.id);
-    changed(r.id);
-    return r;
-  }
-
-  const postmortemFile = (id: string): string | undefined => (opts.postmortemDir ? join(opts.postmortemDir, id, 'postmortem.md') : undefined);
-
-  return {
+  const service: IncidentServiceHandle = {
     broker,
+    runner,
+    owner: self,
     async respond(payload: unknown, ropts: RespondOptions = {}) {
-      if (closer.signal.aborted) throw new Error('the incident service is closed');
+      if (closing) throw new Error('the incident service is closed');
       const alert = parseAlert(payload);
       const id = ropts.id ?? newIncidentId();
       if (live.has(id) || (await store.get(id))) throw new Error(`incident ${id} already exists; use resume(id) to continue it`);
@@ -237,24 +183,39 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
         ...(opts.window ? { window: opts.window } : {}),
       });
       const record = newRecord(id, alert, modelLabel, ropts.approve ?? policy);
+      record.status = 'queued';
+      if (opened.kind === 'local') record.owner = self;
+      record.timeline.push({ at: record.startedAt, kind: 'incident', summary: `incident opened: ${record.title} (${record.severity ?? 'severity to assess'}, policy ${record.approvalPolicy})` });
       await store.create(record, context);
-      const entry = start(record, context, ropts, false);
-      changed(id);
-      return { id, done: entry.done };
+      try {
+        const started = await enqueue(record, { incident: context }, ropts);
+        changed(id);
+        return started;
+      } catch (err) {
+        // Nothing runs it (a full queue, a closed runner): forget the record rather than leave one that never moves.
+        await store.delete(id).catch((e: unknown) => opts.logger?.warn({ err: e, id }, 'could not remove the record of an incident that was not queued'));
+        throw err;
+      }
     },
     async resume(id: string, ropts: RespondOptions = {}) {
+      if (closing) throw new Error('the incident service is closed');
       const existing = live.get(id);
-      if (existing) return { id, done: existing.done };
+      if (existing) return { id, done: existing.finished.then(async () => (await service.get(id)) as IncidentRecord) };
       const record = await store.get(id);
       const context = await store.context(id);
       if (!record || !context) throw new Error(`no incident ${id} to resume`);
-      if (record.endedAt) return { id, done: Promise.resolve(record) };
-      const entry = start(record, context, ropts, true);
+      if (record.endedAt) return { id, done: service.get(id) as Promise<IncidentRecord> };
+      if (ropts.approve) record.approvalPolicy = ropts.approve;
+      if (opened.kind === 'local') record.owner = self;
+      await store.save(record, true);
+      const started = await enqueue(record, { incident: context }, ropts);
       changed(id);
-      return { id, done: entry.done };
+      return started;
     },
+    recover: () => recoverIncidents({ memory, store, runner, kind: opened.kind, self, resume: (id) => service.resume(id), ...(opts.logger ? { logger: opts.logger } : {}) }),
     async get(id) {
-      return live.get(id)?.record ?? (await store.get(id));
+      const record = live.get(id)?.record ?? (await store.get(id));
+      return record && withAlertLog(record, await readAlertLog(memory, id));
     },
     async list(): Promise<IncidentSummary[]> {
       const stored = await store.list();
@@ -267,21 +228,39 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
     approve: async (id, requestId, by, reason) => (await broker.decide(requestId, { approved: true, by, reason }, { runId: id })).status === 'decided',
     reject: async (id, requestId, by, reason) => (await broker.decide(requestId, { approved: false, by, reason }, { runId: id })).status === 'decided',
     async postmortem(id) {
-      const r = live.get(id)?.record ?? (await store.get(id));
+      const r = await service.get(id);
       return r?.endedAt ? renderPostmortem(r) : undefined;
     },
-    postmortemPath: (id) => postmortemFile(id),
+    postmortemPath: (id) => postmortemFile(opts.postmortemDir, id),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async close() {
-      closer.abort(new Error('the incident service is closing'));
-      await Promise.allSettled([...live.values()].map((l) => l.done));
+      if (closing) return;
+      closing = true;
+      if (opened.kind === 'dbos') {
+        // Running incidents get `drainMs` to finish. Then they are interrupted, which parks them (see
+        // runIncident) BEFORE DBOS disconnects: an incident still running when DBOS is gone would fail its
+        // next checkpoint and end its record as failed, while DBOS keeps its run PENDING.
+        const deadline = Date.now() + opened.drainMs;
+        while (live.size > 0 && Date.now() < deadline) await sleep(Math.min(100, deadline - Date.now()));
+        closer.abort(new Error('the incident service is closing'));
+        await Promise.allSettled([...live.values()].map((l) => l.finished));
+        const worker = (runner as Runner & { worker?: { stop(o: { drainMs: number }): Promise<void> } }).worker;
+        await (worker ? worker.stop({ drainMs: 0 }) : runner.close());
+      } else {
+        closer.abort(new Error('the incident service is closing'));
+        const finishing = [...live.values()].map((l) => l.finished);
+        // Cancels what is queued (its records stay queued: recover() picks them up) and waits for what runs.
+        await runner.close();
+        await Promise.allSettled(finishing);
+      }
       await store.flush();
       if (ownsMemory) await memory.close();
     },
   };
+  return service;
 }
 
 export { newIncidentId };

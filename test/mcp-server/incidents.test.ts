@@ -41,7 +41,7 @@ describe('incident tools', () => {
   it('responds at once, waits in pending-approval, and files the ticket once approved over MCP', async () => {
     const started = await call(conn.client, 'incident_respond', { alert: p3Alert('Disk usage above 80% (approve path)') });
     expect(started).toMatchObject({ severity: 'p3', approvalPolicy: 'require' });
-    expect(['running', 'pending-approval']).toContain(started.status); // the p3 route asks within milliseconds
+    expect(['queued', 'running', 'pending-approval']).toContain(started.status); // queued until the runner starts it; the p3 route asks within milliseconds
     const id = String(started.id);
     expect(started.uri).toBe(`firebreak://incidents/${id}`);
 
@@ -101,7 +101,7 @@ describe('incident resources', () => {
   it('lists, reads and completes incidents and post-mortems; a running incident has no post-mortem yet', async () => {
     const { resources } = await conn.client.listResources();
     const ids = ((await call(conn.client, 'incident_list', {})).incidents as { id: string; status: string }[]);
-    const ended = ids.filter((i) => i.status !== 'running' && i.status !== 'pending-approval');
+    const ended = ids.filter((i) => !['queued', 'running', 'pending-approval'].includes(i.status));
     for (const i of ids) expect(resources).toContainEqual(expect.objectContaining({ uri: `firebreak://incidents/${i.id}`, name: i.id, mimeType: 'application/json' }));
     for (const i of ended) expect(resources).toContainEqual(expect.objectContaining({ uri: `firebreak://incidents/${i.id}/postmortem`, mimeType: 'text/markdown' }));
 

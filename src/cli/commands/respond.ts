@@ -21,7 +21,8 @@ Runs the incident-response workflow for one alert: observability -> backend -> d
 config. Prints progress, asks for approvals when required, and writes a post-mortem.
 
 options:
-  --alert FILE       the alert: Alertmanager or Grafana webhook, a Prometheus alert, or { title, severity, ... }
+  --alert FILE       the alert: Alertmanager or Grafana webhook, a Prometheus alert, or { title, severity, ... };
+                     - reads it from stdin (approval prompts then need the MCP server or the serve API)
   --config FILE      firebreak.config.json (default: ./${DEFAULT_CONFIG_FILE})
   --model M          playbook | anthropic[:MODEL] | replay:FILE (default: the config's model)
   --approve P        auto | require | deny (default: the config's approval.policy)
@@ -55,6 +56,19 @@ export function parseRespondArgs(argv: readonly string[]): RespondArgs {
   return out;
 }
 
+/** All of stdin, as UTF-8 (for `--alert -`). Refuses more than 16 MiB: an alert is a few KiB. */
+async function readStdin(max = 16 * 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new Error(`more than ${max} bytes on stdin`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) throw new Error('stdin is empty');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function respond(argv: string[]): Promise<number> {
   const args = parseRespondArgs(argv);
   const err = process.stderr;
@@ -62,10 +76,10 @@ async function respond(argv: string[]): Promise<number> {
   let alert: unknown;
   if (args.alert) {
     try {
-      alert = JSON.parse(await readFile(args.alert, 'utf8'));
+      alert = JSON.parse(args.alert === '-' ? await readStdin() : await readFile(args.alert, 'utf8'));
       parseAlert(alert); // bad input fails here, before any MCP server is started
     } catch (e) {
-      err.write(`firebreak respond: ${e instanceof InvalidAlertError ? e.message : `cannot read the alert ${args.alert}: ${(e as Error).message}`}\n`);
+      err.write(`firebreak respond: ${e instanceof InvalidAlertError ? e.message : `cannot read the alert ${args.alert === '-' ? 'from stdin' : args.alert}: ${(e as Error).message}`}\n`);
       return 2;
     }
   }
@@ -87,7 +101,8 @@ async function respond(argv: string[]): Promise<number> {
     throw e;
   }
   const tty = out.isTTY === true;
-  const interactive = tty && process.stdin.isTTY === true;
+  // With `--alert -` stdin was the alert (even typed on a terminal, it has ended): no prompts on it.
+  const interactive = tty && process.stdin.isTTY === true && args.alert !== '-';
   const cancel = new AbortController();
   let interrupted = false;
   const onSigint = (): void => {

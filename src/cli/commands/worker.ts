@@ -2,13 +2,19 @@ import { defaultLogger } from '../../primitives/index.js';
 import type { DbosRunnerConfigInput, QueueConfig } from '../../runners/index.js';
 import { parseArgv } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { incidentWorker } from './worker-config.js';
 
-const usage = `usage: firebreak worker --runner dbos --database URL [options]
+const usage = `usage: firebreak worker --runner dbos --database URL --workflows PATH [options]
+       firebreak worker --config FILE [--worker-id ID] [--concurrency N] [--drain-ms N]
 
 Starts a worker that executes firebreak runs from DBOS queues in PostgreSQL. Start as many as you like, on
 as many machines as you like, against one database; runs of a worker that dies are recovered by the others.
 
+With --config, the worker runs the incident workflow of that firebreak.config.json (its MCP servers, model,
+memory) — the same incidents \`firebreak serve\` queues with PostgreSQL memory (or runner.kind dbos).
+
 options:
+  --config FILE            run incidents from this firebreak.config.json (instead of --runner/--database/--workflows)
   --runner dbos            the only runner with separate workers (local runs in-process)
   --database URL           PostgreSQL URL of the DBOS system database (or FIREBREAK_DATABASE_URL)
   --workflows PATH         module exporting a WorkflowRegistry; repeatable (or FIREBREAK_WORKFLOWS, comma-separated)
@@ -42,12 +48,22 @@ export const workerCommand: Command = {
   async run(argv: string[]): Promise<number> {
     const { values } = parseArgv(argv, {
       options: {
+        config: { type: 'string' },
         runner: { type: 'string' }, database: { type: 'string' }, workflows: { type: 'string', multiple: true },
         concurrency: { type: 'string' }, queues: { type: 'string' }, 'worker-id': { type: 'string' },
         'app-version': { type: 'string' }, 'app-name': { type: 'string' }, 'poll-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' }, 'dead-after-ms': { type: 'string' }, 'drain-ms': { type: 'string' },
       },
     });
+    if (values.config !== undefined) {
+      const clash = (['runner', 'database', 'workflows', 'queues', 'app-version', 'app-name', 'poll-ms', 'heartbeat-ms', 'dead-after-ms'] as const).find((f) => values[f] !== undefined);
+      if (clash) throw new UsageError(`--${clash} does not go with --config (set it in the config's runner section)`);
+      return incidentWorker(values.config, {
+        ...(values['worker-id'] ?? process.env.FIREBREAK_WORKER_ID ? { workerId: values['worker-id'] ?? process.env.FIREBREAK_WORKER_ID } : {}),
+        ...(values.concurrency !== undefined ? { concurrency: positiveInt('concurrency', values.concurrency) } : {}),
+        drainMs: positiveInt('drain-ms', values['drain-ms']) ?? 30_000,
+      });
+    }
     if (values.runner !== 'dbos') {
       throw new UsageError(values.runner === undefined ? '--runner dbos is required' : `--runner must be 'dbos' (the local runner executes in-process), got '${values.runner}'`);
     }

@@ -52,10 +52,12 @@ export const targetsFile = (job: string): string => `targets/${job}.json`;
  * scrape job reading its targets from a file_sd file, so a restarted target on a new port is picked up
  * by rewriting that file — no reload.
  */
-export function renderPrometheusConfig(jobs: readonly ScrapeJob[], o: { scrapeIntervalMs: number; evaluationIntervalMs: number }): string {
+export function renderPrometheusConfig(jobs: readonly ScrapeJob[], o: { scrapeIntervalMs: number; evaluationIntervalMs: number; alertmanagers?: readonly string[] }): string {
   const scrape = `${o.scrapeIntervalMs}ms`;
   return stringify({
     global: { scrape_interval: scrape, scrape_timeout: scrape, evaluation_interval: `${o.evaluationIntervalMs}ms` },
+    // Where firing and resolved alerts go (host:port of Alertmanagers), when any.
+    ...(o.alertmanagers?.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: o.alertmanagers.map(toHostPort) }] }] } } : {}),
     rule_files: ['rules.yml'],
     scrape_configs: jobs.map((j) => ({
       job_name: j.job,

@@ -21,6 +21,8 @@ export interface StartPrometheusOptions {
   /** Default: FIREBREAK_PROMETHEUS_BIN or /usr/bin/prometheus. */
   readonly binary?: string;
   readonly readyTimeoutMs?: number;
+  /** Alertmanagers (host:port or URL) Prometheus sends its alerts to; default none. */
+  readonly alertmanagers?: readonly string[];
 }
 
 /** A running Prometheus: its HTTP API plus control over targets and rules. */
@@ -67,7 +69,7 @@ class LabPrometheus extends PrometheusApi implements PrometheusServer {
     readonly dir: string,
     private readonly child: ChildHandle,
     private jobs: ScrapeJob[],
-    private readonly intervals: { scrapeIntervalMs: number; evaluationIntervalMs: number },
+    private readonly intervals: { scrapeIntervalMs: number; evaluationIntervalMs: number; alertmanagers?: readonly string[] },
   ) {
     super(url);
   }
@@ -142,7 +144,10 @@ async function waitReady(url: string, child: ChildHandle, timeoutMs: number): Pr
  */
 export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<PrometheusServer> {
   const binary = await assertPrometheusInstalled(options.binary);
-  const intervals = validate(optionsSchema, { scrapeIntervalMs: options.scrapeIntervalMs, evaluationIntervalMs: options.evaluationIntervalMs }, 'options');
+  const intervals = {
+    ...validate(optionsSchema, { scrapeIntervalMs: options.scrapeIntervalMs, evaluationIntervalMs: options.evaluationIntervalMs }, 'options'),
+    ...(options.alertmanagers?.length ? { alertmanagers: [...options.alertmanagers] } : {}),
+  };
   const jobs = (options.jobs ?? []).map((j, i) => validate(scrapeJobSchema, j, `jobs.${i}`));
   const rules: AlertRule[] = (options.rules ?? []).map((r, i) => validate(alertRuleSchema, r, `rules.${i}`));
 

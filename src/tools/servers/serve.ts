@@ -186,20 +186,24 @@ export async function serveHttp(factory: () => McpServer, opts: HttpServeOptions
   };
 }
 
-function digest(token: string): Buffer {
+/** sha256 of a bearer token: what `bearerMatches` compares against (keep the digest, not the token). */
+export function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
 /** Compares digests, so neither the token's length nor its prefix leaks through timing. */
-function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+export function bearerMatches(header: string | undefined, expected: Buffer): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }
 
-type JsonBody = { kind: 'ok'; value: unknown } | { kind: 'too-large' } | { kind: 'invalid' };
+export type JsonBody = { kind: 'ok'; value: unknown } | { kind: 'too-large' } | { kind: 'invalid'; message: string };
 
-/** Reads and parses a JSON body of at most `maxBytes`; an oversized body is drained, never buffered. */
-function readJson(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
+/**
+ * Reads and parses a JSON body of at most `maxBytes`; an oversized body is drained, never buffered.
+ * `invalid` carries the parser's message (position of the error), never the body.
+ */
+export function readJson(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
       req.resume();
@@ -222,8 +226,8 @@ function readJson(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
       if (size > maxBytes) return;
       try {
         resolve({ kind: 'ok', value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      } catch {
-        resolve({ kind: 'invalid' });
+      } catch (err) {
+        resolve({ kind: 'invalid', message: err instanceof Error ? err.message : String(err) });
       }
     });
   });

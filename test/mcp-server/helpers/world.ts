@@ -11,7 +11,9 @@ import { connectTools, type ToolHost } from '../../../src/tools/host/index.js';
 import { createGithubServer } from '../../../src/tools/servers/github/index.js';
 import { serveHttp, type HttpServerHandle } from '../../../src/tools/servers/serve.js';
 import { DEFAULT_RISKY } from '../../../src/workflows/approval-gate.js';
-import { createIncidentService, type IncidentServiceHandle } from '../../../src/workflows/service.js';
+import type { MemoryStore } from '../../../src/memory/types.js';
+import type { IncidentRunnerOptions } from '../../../src/workflows/incident-runner.js';
+import { createIncidentService, type IncidentHooks, type IncidentServiceHandle } from '../../../src/workflows/service.js';
 
 /**
  * The world the MCP server is tested in: a real git forge (GitHub REST), the real github MCP server over
@@ -41,7 +43,7 @@ export function p3Alert(title = 'Disk usage above 80% on workflows-api'): Record
   };
 }
 
-export async function startWorld(opts: { approvalTimeoutMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: { approvalTimeoutMs?: number; runner?: IncidentRunnerOptions; memory?: MemoryStore; hooks?: IncidentHooks } = {}): Promise<World> {
   const forge = await startScratchForge({ ...REPO, files: { 'README.md': '# workflows-api\n', 'service.config.json': '{ "pool": { "size": 10 } }\n' } });
   let github: HttpServerHandle | undefined;
   let tools: ToolHost | undefined;
@@ -57,6 +59,9 @@ export async function startWorld(opts: { approvalTimeoutMs?: number } = {}): Pro
       repository: `${REPO.owner}/${REPO.repo}`,
       journal: false,
       logger: quiet,
+      ...(opts.runner ? { runner: opts.runner } : {}),
+      ...(opts.memory ? { memory: opts.memory } : {}),
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
     });
     const hostTools = tools;
     const githubHandle = github;
