@@ -1,7 +1,8 @@
 /**
  * Seed 004's "Complete Workflow Orchestration", written with firebreak's public API as a developer would:
- * a router on severity, observability -> backend -> devops, and the deploy as fallback(deploy, rollback,
- * maintenance) with the deploy retried and recovery verified by measurement. (firebreak's own
+ * what changed first (the situation), a router on severity, observability -> backend -> devops, and the deploy
+ * as fallback(deploy, rollback to the last known-good release, maintenance) with the deploy retried and
+ * recovery verified by measurement. (firebreak's own
  * `incidentResponse()` is this workflow plus incident records, approvals and post-mortems.)
  *
  *   node examples/incident-response.ts --alert alert.json --servers servers.json --repository acme/workflows-api
@@ -17,7 +18,7 @@ import { backoff, fallback, named, provide, retry, router, run, sequence, step, 
 import { connectTools, type ToolHost } from '../dist/tools/host/index.js';
 import type { ToolSet } from '../dist/tools/types.js';
 import {
-  buildIncidentContext, evidenceMarkdown, gateTools, parseAlert, playbookModels, verificationSchema, verifySlos, workflowPersonas,
+  buildIncidentContext, evidenceMarkdown, gateTools, parseAlert, playbookModels, verificationSchema, verifySlos, withSituation, workflowPersonas,
   type Assessment, type DevopsActionResult, type Fix, type IncidentContext, type VerificationOptions, type VerificationResult,
 } from '../dist/workflows/index.js';
 
@@ -33,6 +34,9 @@ export interface SeedState {
 export function seedWorkflow(tools: ToolSet, verification: VerificationOptions = {}): Step<SeedState, SeedState> {
   const { observability, backend, devops } = workflowPersonas();
   const settings = verificationSchema.parse(verification);
+
+  // First, what changed and whether the SLOs hold: every persona starts from these recorded facts.
+  const situation = step('situation', async (s: SeedState, ctx: Context) => ({ ...s, incident: await withSituation(s.incident, { tools, verification }, ctx) }));
 
   // Stage 1: detect and monitor. Findings go to the incident's memory namespace, as in the seed.
   const detect = step('detect', async (s: SeedState, ctx: Context) => {
@@ -54,7 +58,8 @@ export function seedWorkflow(tools: ToolSet, verification: VerificationOptions =
     step(action, async (s: SeedState, ctx: Context) => {
       const r = await ctx.run(devops, {
         incident: { ...s.incident },
-        previous: { observability: s.assessment, backend: s.fix, workflow: { action, pullRequest: s.fix?.pullRequest } },
+        // A rollback goes to the last known-good release the situation measured, never "the previous one".
+        previous: { observability: s.assessment, backend: s.fix, workflow: { action, pullRequest: s.fix?.pullRequest, to: s.incident.changes?.knownGood?.releaseId } },
         task: `Do the ${action} action for this incident.`,
       });
       if (r.status !== 'succeeded') throw new Error(`${action} ${r.status}: ${r.summary}`);
@@ -80,9 +85,9 @@ export function seedWorkflow(tools: ToolSet, verification: VerificationOptions =
   return provide({ toolset: tools }, named('incident', router({
     select: (s: SeedState) => s.incident.severity ?? 'p2',
     routes: {
-      p0: sequence(detect, fix, deployWithRollback),
-      p1: sequence(detect, fix, deployWithRollback),
-      p2: sequence(detect, fix),
+      p0: sequence(situation, detect, fix, deployWithRollback),
+      p1: sequence(situation, detect, fix, deployWithRollback),
+      p2: sequence(situation, detect, fix),
       p3: ticket,
     },
     default: 'p2',

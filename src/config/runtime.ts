@@ -85,7 +85,9 @@ export async function openResponder(config: FirebreakConfig, opts: OpenResponder
       workflow: {
         overrides,
         ...(config.verification ? { verification: config.verification } : {}),
-        deploy: { deployAttempts: config.deploy.attempts, deployBackoffMs: config.deploy.backoffSeconds * 1000, lastResort: config.deploy.lastResort },
+        deploy: { deployAttempts: config.deploy.attempts, deployBackoffMs: config.deploy.backoffSeconds * 1000, lastResort: config.deploy.lastResort, waitSeconds: config.deploy.waitSeconds },
+        changes: config.changes,
+        budget: config.budget,
         defaultSeverity: config.defaultSeverity,
       },
       postmortemDir: config.postmortemDir,

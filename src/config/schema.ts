@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { promDuration, repositorySlug } from '../workflows/incident-context.js';
 import { notifierConfig } from '../workflows/notifier.js';
+import { incidentBudgetSchema } from '../workflows/budget.js';
+import { changesSchema } from '../workflows/stage-situation.js';
 import { verificationSchema } from '../workflows/verify.js';
 
 /**
@@ -84,8 +86,15 @@ export const configSchema = z.strictObject({
   deploy: z.strictObject({
     attempts: z.int().min(1).max(5).default(2),
     backoffSeconds: z.number().min(0).max(600).default(10),
+    /** After everything else failed and the pre-incident release is back: ask a human for maintenance mode, or not. */
     lastResort: z.enum(['maintenance', 'none']).default('maintenance'),
+    /** How long a third-party outage (remedy `wait`) is watched before the incident escalates. */
+    waitSeconds: z.number().positive().max(24 * 3600).default(900),
   }).prefault({}),
+  /** Change awareness: how far back to look, what is suspect, the version metric, config files, tool names. */
+  changes: changesSchema.prefault({}),
+  /** The whole incident's tool-call and wall-clock budget; past it the response stops and escalates. */
+  budget: incidentBudgetSchema.prefault({}),
   /** Route for alerts with no severity that the assessment could not rate either. */
   defaultSeverity: z.enum(['p0', 'p1', 'p2', 'p3']).default('p2'),
   personas: z.strictObject({

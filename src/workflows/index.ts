@@ -1,6 +1,14 @@
 export { parseAlert, normaliseSeverity, InvalidAlertError, SEVERITIES, type Alert, type Severity } from './alert.js';
 export { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest, type ApprovalDecision, type Approver, type ApprovalBrokerOptions } from './approval-broker.js';
-export { gateTools, isRisky, DEFAULT_RISKY, type ApprovalGateOptions } from './approval-gate.js';
+export { gateTools, isRisky, DEFAULT_RISKY, DEFAULT_HUMAN_ONLY, type ApprovalGateOptions } from './approval-gate.js';
+export {
+  buildChangeReport, findKnownGood, rolloutChanges, versionChanges, configDiff, describeConfigChanges, describeRelease, sameRelease,
+  type ChangeReport, type ChangeEvent, type ConfigChange, type ReleaseRef, type RolloutRecord, type VersionSeries, type CommitRef,
+} from './changes.js';
+export { situationStage, withSituation, gatherChanges, sloStatus, fitWindow, changesSchema, type ChangesOptions, type ChangesSettings } from './stage-situation.js';
+export { guardFixes, fileChanges, covers, type FixGuardOptions } from './fix-guard.js';
+export { guardActions, type ActionScope } from './action-guard.js';
+export { budgetTools, incidentBudgetSchema, IncidentBudgetError, type IncidentBudget, type IncidentBudgetOptions } from './budget.js';
 export type { IncidentRecord, IncidentService, IncidentStatus, IncidentSummary, IncidentUsage, RespondOptions, TimelineEntry, IncidentOwner, IncidentAlertState } from './incident.js';
 export { parseWebhook, webhookAlert, type AlertWebhook } from './alert.js';
 export { parseAlertBatch, labelFingerprint, payloadOf, type AlertBatch, type BatchAlert, type AlertSourceKind } from './alert-batch.js';
@@ -13,10 +21,10 @@ export { incidentResponse, conclude, type IncidentInput, type IncidentWorkflowOp
 export type { IncidentState, IncidentOutcome, OutcomeKind, NotificationRecord } from './state.js';
 export { workflowPersonas, PERSONA_NAMES, type WorkflowPersonas, type PersonaOverride, type PersonaName } from './personas.js';
 export {
-  assessmentOutput, fixOutput, devopsActionOutput, rootCauseSchema,
+  assessmentOutput, fixOutput, devopsActionOutput, rootCauseSchema, effectCheckSchema, REMEDIES, type Remedy,
   type Assessment, type Fix, type DevopsActionResult, type DevopsStageReport, type RootCause, type VerificationResult, type CheckResult,
 } from './outputs.js';
-export { verifySlos, defaultChecks, VerificationFailedError, verificationSchema, sloCheckSchema, type SloCheck, type VerificationOptions } from './verify.js';
+export { verifySlos, defaultChecks, VerificationFailedError, verificationSchema, sloCheckSchema, type SloCheck, type SloStatus, type VerificationOptions } from './verify.js';
 export { notifierFromConfig, toolTarget, webhookTarget, notifierConfig, type Notifier, type NotifyTarget, type Notification, type NotifyResult, type NotifierConfig } from './notifier.js';
 export { recordActions, actionOf } from './actions.js';
 export { detectStage, fixStage, evidenceMarkdown } from './stage-investigate.js';
@@ -29,4 +37,4 @@ export { createIncidentService, newIncidentId, type IncidentServiceOptions, type
 export { compileRunbook, runbookSchema, RunbookReferenceError, type Runbook, type RunbookInput } from './runbook.js';
 export { loadPlaybooks, loadPlaybookFile, playbookModels, playbooksDir, PlaybookFileError } from './playbooks.js';
 export { resolveModels, ModelSpecError, DEFAULT_ANTHROPIC_MODEL, type ModelSpec, type ResolvedModels } from './models.js';
-export { NoFixToDeployError, ActionFailedError, ActionRefusedError, NoRemedyError, RepositoryUnknownError } from './errors.js';
+export { NoFixToDeployError, ActionFailedError, ActionRefusedError, NoRemedyError, RepositoryUnknownError, NoDiagnosisError } from './errors.js';

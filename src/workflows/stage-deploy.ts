@@ -9,6 +9,7 @@ import { describeRelease, sameRelease, type ReleaseRef } from './changes.js';
 import { ActionFailedError, ActionRefusedError, NoFixToDeployError, NoRemedyError } from './errors.js';
 import type { DevopsAction, DevopsActionResult, DevopsStageReport, VerificationResult } from './outputs.js';
 import { stage } from './stage.js';
+import { toolData } from './tool-data.js';
 import { personaInput, type IncidentState } from './state.js';
 import { remaining } from './state-budget.js';
 import { describeChecks, VerificationFailedError, verifySlos, withChecks, type VerificationSettings } from './verify.js';
@@ -41,6 +42,8 @@ export interface DeployStageOptions {
   waitSeconds?: number;
   /** Tells the channel while waiting (the notify stage's sender). */
   announce?: (state: IncidentState, text: string, ctx: Context) => Promise<void>;
+  /** The deploy tool that reports the running release (default deploy.rollout_status). */
+  rolloutsTool?: string;
 }
 
 /** An alternative that does not apply to this incident (the fallback moves on, and the reason is kept). */
@@ -152,7 +155,8 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
   const rollback = step('rollback', async (state: IncidentState, ctx) => {
     const good = state.incident.changes?.knownGood;
     if (!good) throw new NotApplicableError('no known-good release: no release changed before the incident, so a rollback would only restart what runs');
-    if (!of(ctx).changedRelease && sameRelease(good, state.incident.changes?.current)) throw new NotApplicableError(`the known-good release ${describeRelease(good)} is already running`);
+    const running = (await runningRelease(opts.tools, opts.rolloutsTool ?? 'deploy.rollout_status', ctx)) ?? (of(ctx).changedRelease ? undefined : state.incident.changes?.current);
+    if (sameRelease(good, running)) throw new NotApplicableError(`the known-good release ${describeRelease(good)} is already running`);
     inTime(state, 'the rollback');
     const why = `Why: ${of(ctx).reasons.at(-1) ?? state.incident.changes?.suspect?.reason ?? 'the running release is suspect'}. It is the last release live and healthy before the incident began.`;
     const action = await ctx.run(step('rollback-action', (s: IncidentState, c) => act('rollback', s, why, c, good), { sideEffect: true }), state);
@@ -164,8 +168,11 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
 
   const restore = step('restore', async (state: IncidentState, ctx) => {
     const before = state.incident.changes?.current;
-    if (!of(ctx).changedRelease) throw new NotApplicableError('nothing was changed by this incident: the service is as it was found');
     if (!before || !(before.releaseId || before.revision)) throw new NotApplicableError('the release running when the response began is unknown: it cannot be restored');
+    // Measured, not assumed: a refused merge changed nothing, a failed deploy may have.
+    const running = await runningRelease(opts.tools, opts.rolloutsTool ?? 'deploy.rollout_status', ctx);
+    const changed = running === undefined ? of(ctx).changedRelease : !sameRelease(running, before);
+    if (!changed) throw new NotApplicableError(`the release running is ${describeRelease(before)}, the one the response began with: nothing to restore`);
     const why = `Why: ${of(ctx).reasons.join('; ') || 'the changes made during this incident did not restore the service'}. It is the release that was running when the response began: the service must be left no worse than it was found.`;
     const action = await ctx.run(step('restore-action', (s: IncidentState, c) => act('rollback', s, why, c, before), { sideEffect: true }), state);
     note(of(ctx).actions, action);
@@ -218,6 +225,16 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
     ctx.emit('devops.outcome', { outcome: report.outcome, summary: report.summary, report });
     return { ...state, devops: report };
   });
+}
+
+/** The release the deploy tool says is running, or undefined when it cannot tell. */
+async function runningRelease(tools: ToolSet, tool: string, ctx: Context): Promise<ReleaseRef | undefined> {
+  if (!tools.list().some((t) => t.name === tool)) return undefined;
+  const result = await tools.call(tool, { limit: 1 }, { ctx, signal: ctx.signal });
+  if (result.isError) return undefined;
+  const current = toolData(result).current as { releaseId?: unknown; revision?: unknown } | undefined;
+  if (!current || (typeof current.releaseId !== 'string' && typeof current.revision !== 'string')) return undefined;
+  return { ...(typeof current.releaseId === 'string' ? { releaseId: current.releaseId } : {}), ...(typeof current.revision === 'string' ? { revision: current.revision } : {}) };
 }
 
 /** The errors behind a fallback's failure (it throws an aggregate of its alternatives' errors). */

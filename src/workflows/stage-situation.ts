@@ -7,7 +7,7 @@ import type { IncidentContext } from './incident-context.js';
 import { stage } from './stage.js';
 import type { IncidentState } from './state.js';
 import { toolData, toolError } from './tool-data.js';
-import { holdsCheck, measureChecks, resolveChecks, sampleValue, type SloStatus, type VerificationSettings } from './verify.js';
+import { holdsCheck, measureChecks, resolveChecks, sampleValue, verificationSchema, type SloStatus, type VerificationOptions, type VerificationSettings } from './verify.js';
 
 /**
  * The situation, before any diagnosis: what changed around the incident's start (deploy history, the
@@ -39,17 +39,35 @@ export type ChangesOptions = z.input<typeof changesSchema>;
 export type ChangesSettings = z.output<typeof changesSchema>;
 
 export function situationStage(opts: { tools: ToolSet; changes: ChangesSettings; verification: VerificationSettings }): Step<IncidentState, IncidentState> {
-  return stage('situation', 'situation', async (state, ctx) => {
-    const [changes, slo] = await Promise.all([gatherChanges(state.incident, opts.changes, opts.tools, ctx, opts.verification), sloStatus(state.incident, opts.verification, opts.tools, ctx)]);
-    // Rates over the incident's window: no further back than the data goes, nor (with a suspect change) than the
-    // change itself — "now" then measures the suspect release, not a mix of it and what ran before.
-    const suspectAt = changes.suspect && changes.suspect.leadSeconds >= 0 ? Date.parse(changes.suspect.change.at) / 1000 : undefined;
-    const window = fitWindow(state.incident.window, Math.max(changes.dataSince ?? 0, suspectAt ?? 0) || undefined);
-    ctx.emit('changes', { summary: changes.summary, ...(changes.suspect ? { suspect: changes.suspect.reason } : {}), ...(changes.knownGood ? { knownGood: changes.knownGood } : {}), sources: changes.sources, report: changes });
-    ctx.emit('slo.status', { healthy: slo.healthy, checks: slo.checks.map((c) => ({ name: c.name, value: c.value, ok: c.ok })) });
-    if (ctx.memory) await ctx.memory.put('changes', changes as never);
-    return { ...state, incident: { ...state.incident, changes, slo, window } };
-  }, (state) => state.incident.changes !== undefined);
+  return stage('situation', 'situation', async (state, ctx) => ({ ...state, incident: await withSituation(state.incident, opts, ctx) }), (state) => state.incident.changes !== undefined);
+}
+
+/**
+ * The incident with its situation: `changes` (what changed, the suspect, the known-good release), `slo` (do the
+ * SLO checks hold now) and a rate `window` fitted to the data and the suspect. Emits 'changes' and 'slo.status'.
+ *
+ * When to use: first, in a workflow of your own, so every persona starts from the same recorded facts.
+ * Gotchas: read-only; a source that cannot be read is recorded in `changes.sources`, never fatal.
+ *
+ * @example
+ * const incident = await withSituation(state.incident, { tools }, ctx);
+ */
+export async function withSituation(
+  incident: IncidentContext,
+  opts: { tools: ToolSet; changes?: ChangesOptions | ChangesSettings; verification?: VerificationOptions | VerificationSettings },
+  ctx: Context,
+): Promise<IncidentContext> {
+  const changesSettings = changesSchema.parse(opts.changes ?? {});
+  const verification = verificationSchema.parse(opts.verification ?? {});
+  const [changes, slo] = await Promise.all([gatherChanges(incident, changesSettings, opts.tools, ctx, verification), sloStatus(incident, verification, opts.tools, ctx)]);
+  // Rates over the incident's window: no further back than the data goes, nor (with a suspect change) than the
+  // change itself — "now" then measures the suspect release, not a mix of it and what ran before.
+  const suspectAt = changes.suspect && changes.suspect.leadSeconds >= 0 ? Date.parse(changes.suspect.change.at) / 1000 : undefined;
+  const window = fitWindow(incident.window, Math.max(changes.dataSince ?? 0, suspectAt ?? 0) || undefined);
+  ctx.emit('changes', { summary: changes.summary, ...(changes.suspect ? { suspect: changes.suspect.reason } : {}), ...(changes.knownGood ? { knownGood: changes.knownGood } : {}), sources: changes.sources, report: changes });
+  ctx.emit('slo.status', { healthy: slo.healthy, checks: slo.checks.map((c) => ({ name: c.name, value: c.value, ok: c.ok })) });
+  if (ctx.memory) await ctx.memory.put('changes', changes as never);
+  return { ...incident, changes, slo, window };
 }
 
 /** Reads deploy history, the version metric and suspect diffs; a failing source is noted, not fatal. */

@@ -22,11 +22,12 @@ describe('examples/incident-response.ts', () => {
     const host = await connectTools({ mcpServers: world.mcpServers() as never, serverOptions: { sandbox: { callTimeoutMs: 90_000 } } });
     try {
       const state = await respondOnce(host, poolAlert('critical'), { id: 'inc-example', repository: `${OWNER}/${SERVICE}`, verification: { window: '4s', holdSeconds: 3, deadlineSeconds: 25, intervalSeconds: 0.5 } });
-      expect(state.assessment?.rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'] });
+      expect(state.assessment?.rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'], settings: ['pool'] });
+      expect(state.incident.changes?.summary).toMatch(/^No change to the service/);
       expect(state.fix?.pullRequest?.number).toBeGreaterThan(0);
       expect(state.actions.map((a) => `${a.action}:${a.status}`)).toEqual(['deploy:succeeded']);
       expect(state.verification?.healthy).toBe(true);
-      expect(world.sim.poolSize).toBe(50);
+      expect(world.sim.poolSize).toBeGreaterThanOrEqual(23);
     } finally {
       await host.close();
     }

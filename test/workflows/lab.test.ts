@@ -31,7 +31,7 @@ describe('incident response in the drill lab', () => {
     try {
       const record = await (await service.respond(alert, { id: 'inc-lab-pool' })).done;
       expect(record.status, record.outcome?.summary).toBe('resolved');
-      expect((record.outputs.observability as { rootCause: unknown }).rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'] });
+      expect((record.outputs.observability as { rootCause: unknown }).rootCause).toEqual({ category: 'resource-exhaustion', components: ['database-connection-pool'], settings: ['pool'] });
       expect(record.actions.map((a) => a.kind)).toEqual(['branch', 'commit', 'pull_request', 'merge', 'deploy']);
       expect(lab.forge.events.list().some((e) => e.type === 'pull_request.merged')).toBe(true);
       // The lab's SLOs (measured at its ingress, not by the workflow) hold too.
