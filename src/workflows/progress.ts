@@ -6,7 +6,7 @@ import type { IncidentRecord, TimelineEntry } from './incident.js';
  * Shared by `firebreak respond` and anything else that narrates an incident (MCP progress notifications).
  */
 
-const MILESTONES = new Set([
+const MILESTONES = new Set(['changes', 'escalation', 'budget', 'fix.checked', 
   'incident', 'resumed', 'route', 'severity', 'stage', 'finding', 'action', 'approval', 'approval.requested', 'approval.timeout',
   'verify.start', 'verify.end', 'notification', 'breaker', 'retry', 'error', 'tool.refused', 'outcome', 'end', 'interrupted',
 ]);

@@ -110,8 +110,9 @@ describe.skipIf(!driver)(`firebreak respond on a terminal (${driver ?? 'no pty'}
   it('n at each question: nothing is merged or deployed, the incident stays unresolved (exit 1)', async () => {
     const s = await respondOnTty('inc-tty-no', () => 'n\r');
     expect(s.code, s.screen).toBe(1);
-    // Refused the merge, the workflow falls back to a rollback, then to maintenance mode: each is asked and refused.
-    expect(s.asked).toEqual(['github.merge_pull_request', 'deploy.rollback', 'deploy.maintenance_mode']);
+    // Refused the merge: nothing changed, so there is nothing to roll back or restore (no known-good release, the
+    // running release is the one the response began with); maintenance mode is asked of the human and refused.
+    expect(s.asked).toEqual(['github.merge_pull_request', 'deploy.maintenance_mode']);
     expect(s.screen).toMatch(/github\.merge_pull_request rejected by cli:oncall-tester: declined at the CLI prompt/);
     expect(s.screen).toMatch(/incident inc-tty-no unresolved/);
     expect(await mainSha()).toBe(world.initialSha);
@@ -131,7 +132,7 @@ describe.skipIf(!driver)(`firebreak respond on a terminal (${driver ?? 'no pty'}
   it('a question nobody answers is withdrawn when its request times out, and the next one is asked', async () => {
     const s = await respondOnTty('inc-tty-timeout', () => undefined, 'short-timeout.config.json');
     expect(s.code, s.screen).toBe(1);
-    expect(s.asked).toEqual(['github.merge_pull_request', 'deploy.rollback', 'deploy.maintenance_mode']);
+    expect(s.asked).toEqual(['github.merge_pull_request', 'deploy.maintenance_mode']);
     for (const action of s.asked) expect(s.screen).toContain(`${action} rejected by timeout`);
     expect(await mainSha()).toBe(world.initialSha);
   }, 120_000);

@@ -71,7 +71,7 @@ describe('firebreak respond', () => {
     const r = await respond(['--alert', 'alert.json', '--approve', 'auto', '--id', 'inc-cli-1']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^incident inc-cli-1: responding with playbook \(no LLM\)/m);
-    expect(r.stdout).toMatch(/\[\d\d:\d\d\] observability +observability: .*database connection pool is exhausted/);
+    expect(r.stdout).toMatch(/\[\d\d:\d\d\] observability +observability: .*database connection pool is too small for the load/);
     expect(r.stdout).toMatch(/\[\d\d:\d\d\] devops +deploy \w+/);
     expect(r.stdout).toMatch(/incident inc-cli-1 resolved: Deployed the fix/);
     const path = /^post-mortem: (.+)$/m.exec(r.stdout)?.[1];

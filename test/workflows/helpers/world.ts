@@ -87,9 +87,10 @@ export async function startWorld(): Promise<World> {
     const hook = join(dir, 'deploy-hook.mjs');
     await writeFile(hook, "import { readFileSync } from 'node:fs';\nconst body = readFileSync(process.env.FIREBREAK_RELEASE_DIR + '/service.config.json', 'utf8');\nconst res = await fetch(process.env.SIM_URL + '/admin/config', { method: 'POST', body });\nif (!res.ok) process.exit(1);\n");
     // A fresh deployer per reset: each test's incident starts from a first deploy, so the previous test's
-    // rollouts are not "what changed" before this one (change awareness would rightly suspect them).
+    // rollouts are not "what changed" before this one (change awareness would rightly suspect them). The deploy
+    // MCP server stays at one URL: each new session talks to the current deployer.
     let generation = 0;
-    const freshDeployer = async (ref: string): Promise<{ deployer: ReturnType<typeof createCommandDeployer>; deployServer: HttpServerHandle }> => {
+    const freshDeployer = async (ref: string): Promise<ReturnType<typeof createCommandDeployer>> => {
       const releasesDir = join(dir, `releases-${++generation}`);
       await mkdir(releasesDir);
       const d = createCommandDeployer({
@@ -98,9 +99,10 @@ export async function startWorld(): Promise<World> {
         maintenance: sim, logger: pino({ level: 'silent' }), healthTimeoutMs: 2_000,
       });
       await d.deploy(ref, { trigger: 'lab' });
-      return { deployer: d, deployServer: await serveHttp(() => createDeployerServer(d)) };
+      return d;
     };
-    let { deployer, deployServer } = await freshDeployer('main');
+    let deployer = await freshDeployer('main');
+    const deployServer = await serveHttp(() => createDeployerServer(deployer));
     stops.push(async () => {
       await deployServer.close();
       await deployer.stop();
@@ -124,15 +126,12 @@ export async function startWorld(): Promise<World> {
       get deployer() {
         return deployer;
       },
-      get deployServer() {
-        return deployServer;
-      },
+      deployServer,
       async reset(opts = {}) {
         sim.load = opts.load ?? 3;
         await exec('git', ['-C', forge.repoDir, 'update-ref', 'refs/heads/main', initialSha], { env: GIT_ENV });
-        await deployServer.close();
         await deployer.stop();
-        ({ deployer, deployServer } = await freshDeployer(initialSha));
+        deployer = await freshDeployer(initialSha);
         sim.setMaintenance(false);
         sim.unexplainedErrors = 0;
         sim.errorDetail = undefined;
