@@ -38,9 +38,13 @@ export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
         return refuse(merged.size === 0 ? 'deploy the merge commit of this incident\'s pull request: merge it first' : `deploy the merge commit (${[...merged].join(', ')}), not '${String(args.ref)}'`);
       }
       if (ROLLBACK.test(name) && !rollbackAllowed(args.to, scope.rollbackTo)) {
-        return refuse(scope.rollbackTo
+        // A release known only by version or ref cannot be named to the deployer (it takes an id or a revision).
+        const nameable = scope.rollbackTo && (scope.rollbackTo.releaseId || scope.rollbackTo.revision);
+        return refuse(scope.rollbackTo && nameable
           ? `roll back only to ${describeRelease(scope.rollbackTo)}: call it with to: "${target(scope.rollbackTo)}"${args.to === undefined ? ' (without `to`, the deployer picks the newest other release, which may be the bad one)' : ''}`
-          : 'no known-good release is known for this incident: there is nothing safe to roll back to');
+          : scope.rollbackTo
+            ? `the known-good release ${describeRelease(scope.rollbackTo)} has no release id or revision the deployer can roll back to: there is nothing safe to roll back to`
+            : 'no known-good release is known for this incident: there is nothing safe to roll back to');
       }
       const result = await inner.call(name, args, opts);
       if (MERGE.test(name) && !result.isError) {

@@ -4,12 +4,13 @@ import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
 /**
  * A whole incident's budget: tool calls and wall-clock time. A response that has not converged by then is not
  * going to: it stops and escalates with what it found, instead of making hundreds of calls. Verification polls
- * and the restore step (putting back the pre-incident release) are outside the tool-call budget — they are what
- * makes stopping safe.
+ * (after a fix or rollback, and while waiting out a provider's outage) and the restore step (putting back the
+ * pre-incident release) are outside the tool-call budget — they are what makes stopping safe, and a wait of
+ * 15 min polls ~90 times: counted, it would spend the budget and then read every later poll as "no data".
  */
 
 export const incidentBudgetSchema = z.strictObject({
-  /** Tool calls by personas and workflow steps, verification polls and the restore step excepted. */
+  /** Tool calls by personas and workflow steps, verification polls (also while waiting) and the restore step excepted. */
   toolCalls: z.int().positive().max(10_000).default(120),
   /** From the start of the response; stages that would start later are skipped and the incident escalates. */
   wallClockSeconds: z.number().positive().max(7 * 24 * 3600).default(45 * 60),
@@ -17,8 +18,8 @@ export const incidentBudgetSchema = z.strictObject({
 export type IncidentBudgetOptions = z.input<typeof incidentBudgetSchema>;
 export type IncidentBudget = z.output<typeof incidentBudgetSchema>;
 
-/** Paths of calls the budget does not count: verification polls and the restore step. */
-const EXEMPT = /\/(verify-[\w-]+|restore)(\/|$)/;
+/** Paths of calls the budget does not count: verification polls (verify-*, and the wait remedy's) and the restore step. */
+const EXEMPT = /\/(verify-[\w-]+|wait|restore)(\/|$)/;
 
 /** Thrown (by stages) when the incident's time budget is spent. */
 export class IncidentBudgetError extends Error {

@@ -67,7 +67,7 @@ export interface ChangeReport {
   knownGood?: ReleaseRef;
   /** Unix seconds to compare "before" with "now" at: just before the suspect began, or before the symptom. */
   baselineAt: number;
-  /** The PromQL range to measure "before" over, ending at baselineAt: the known-good release's life, within [10s, 5m]. */
+  /** The PromQL range to measure "before" over, ending at baselineAt: the known-good release's life, within [5s, 5m]. */
   baselineWindow: string;
   /** Unix seconds of the oldest sample of the service's version metric: how far back its metrics go. */
   dataSince?: number;
@@ -134,10 +134,27 @@ export function describeRelease(r: ReleaseRef | undefined): string {
 
 /** Rollouts that replaced a running release, as change events (oldest first). */
 export function rolloutChanges(history: readonly RolloutRecord[]): ChangeEvent[] {
-  // When each release last went live: the finish of its latest successful rollout before a given time.
-  const liveSince = (releaseId: string | undefined, before: string): string | undefined => history
-    .filter((h) => h.releaseId === releaseId && h.finishedAt !== undefined && h.finishedAt <= before && h.outcome !== 'failed')
-    .map((h) => h.finishedAt!).sort().at(-1);
+  // When the release a rollout replaced went live: the finish of its latest successful rollout before then,
+  // followed back through redeploys of the same revision (a restart does not make a release new, and must not
+  // make a long-healthy release look too young to be known-good).
+  const ms = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
+  const liveSince = (r: RolloutRecord): string | undefined => {
+    let since: string | undefined;
+    let release = { id: r.previousReleaseId, revision: r.previousRevision };
+    let before = ms(r.startedAt);
+    for (let hops = 0; hops < history.length; hops++) {
+      const put = history
+        .filter((h) => (release.id !== undefined ? h.releaseId === release.id : release.revision !== undefined && h.revision === release.revision))
+        .filter((h) => h.outcome !== 'failed' && ms(h.finishedAt) <= before)
+        .sort((a, b) => ms(a.finishedAt) - ms(b.finishedAt)).at(-1);
+      if (!put) break;
+      since = put.finishedAt;
+      if (!(put.revision && put.previousRevision === put.revision && put.startedAt !== undefined)) break;
+      release = { id: put.previousReleaseId, revision: put.previousRevision };
+      before = ms(put.startedAt);
+    }
+    return since;
+  };
   return history
     .filter((r) => r.previousReleaseId !== undefined || r.previousRevision !== undefined)
     // Redeploying the revision that already ran is a restart, not a change of code or configuration.
@@ -148,7 +165,7 @@ export function rolloutChanges(history: readonly RolloutRecord[]): ChangeEvent[]
       const previous: ReleaseRef = pick({ releaseId: r.previousReleaseId, revision: r.previousRevision, version: r.previousVersion });
       const trigger = r.triggeredBy ?? r.trigger;
       const kind = r.kind === 'rollback' ? 'rollback' : 'deploy';
-      const since = liveSince(r.previousReleaseId, r.startedAt!);
+      const since = liveSince(r);
       return {
         kind,
         at: r.finishedAt ?? r.startedAt!,

@@ -89,9 +89,8 @@ export function guardFixes(inner: ToolSet, opts: FixGuardOptions): ToolSet {
     if (implicated.length === 0) return `the diagnosis implicates no setting (rootCause.settings is empty), so this change (${describeConfigChanges(changes)}) cannot be checked against it: do not change anything; answer with remedy none and say what you found`;
     const unrelated = changes.filter((c) => !implicated.some((s) => covers(s, c.path)));
     if (unrelated.length > 0) return `the patch changes settings the diagnosis does not implicate: ${describeConfigChanges(unrelated)} (implicated: ${implicated.join(', ')}). Change only those`;
-    const body = typeof args.body === 'string' ? args.body : '';
-    const effect = /expected effect[^\n]*\n?([\s\S]*)/i.exec(body);
-    if (!effect || !/\d/.test(effect[1]!.split(/\n#{1,6} /)[0]!)) return 'the pull request body must state the expected effect in numbers under "## Expected effect" (e.g. "pool 24 -> 36: 40 req/s x 0.7 s = 28 in flight, 78% of the pool")';
+    const effect = expectedEffect(typeof args.body === 'string' ? args.body : '');
+    if (effect === undefined || !/\d/.test(effect)) return 'the pull request body must state the expected effect in numbers under "## Expected effect" (e.g. "pool 24 -> 36: 40 req/s x 0.7 s = 28 in flight, 78% of the pool")';
     callOpts.ctx?.emit('fix.checked', { head: args.head, changes: changes.map((c) => ({ path: c.path, before: c.before ?? null, after: c.after ?? null })), implicated: [...implicated] });
     return undefined;
   }
@@ -120,6 +119,16 @@ async function branchFiles(read: (tool: string, args: Record<string, unknown>) =
     for (const f of c.files as { filename?: unknown }[]) if (typeof f.filename === 'string') files.add(f.filename);
   }
   return [...files];
+}
+
+/**
+ * The PR body's statement of the expected effect: the rest of the line that says "Expected effect" (a heading
+ * or `Expected effect: ...`) and the lines after it, up to the next markdown heading — so the figures of
+ * another section (Testing, Rollback Plan) never stand in for a missing one. Undefined when there is none.
+ */
+export function expectedEffect(body: string): string | undefined {
+  const m = /expected effect\b([^\n]*)((?:\n(?![^\S\n]*#{1,6}\s)[^\n]*)*)/i.exec(body);
+  return m ? `${m[1]!}${m[2]!}` : undefined;
 }
 
 /** The key-level changes of one file (JSON), or the file itself when it is not JSON. */

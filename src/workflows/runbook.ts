@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Condition, PlaybookInput } from '../models/playbook/index.js';
-import { conditionSchema, expressionSource } from '../models/playbook/schema.js';
+import { conditionSchema, derivedFacts } from '../models/playbook/schema.js';
 
 /**
  * Runbooks: the persona playbooks as a team writes them (playbooks/*.yaml) — common investigation steps,
@@ -28,7 +28,6 @@ const failure = z.union([
   z.strictObject({ when: z.array(condition).min(1), answer: z.record(z.string(), json) }),
 ]);
 
-const derivedFacts = z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'letters, digits and _ only, starting with a letter'), expressionSource);
 
 const procedure = z.strictObject({
   id,

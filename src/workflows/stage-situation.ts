@@ -81,7 +81,8 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
   let current: (ReleaseRef & { state?: string }) | undefined;
   const deploy = await read(o.tools.rollouts, { limit: 50 });
   if (deploy.ok) {
-    const history = Array.isArray(deploy.data.history) ? (deploy.data.history as RolloutRecord[]) : [];
+    // Records that are not objects are another deployer's shape, not history: skipped, never fatal.
+    const history = Array.isArray(deploy.data.history) ? (deploy.data.history as unknown[]).filter((h): h is RolloutRecord => h !== null && typeof h === 'object' && !Array.isArray(h)) : [];
     rollouts = [...history].reverse();
     const c = deploy.data.current as Record<string, unknown> | undefined;
     if (c && typeof c === 'object') current = pick({ releaseId: c.releaseId, revision: c.revision, version: c.version, ref: c.ref, state: c.state });
@@ -166,7 +167,8 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
 /**
  * The investigation's rate window, no longer than `since` (unix seconds) goes back: rate() over a window that
  * starts before the first sample underestimates (a 50 s window over 10 s of data reads a fifth of the rate),
- * and Little's law would then call a saturated pool under-used. Unchanged when `since` is unknown.
+ * and Little's law would then call a saturated pool under-used. Unchanged when `since` is unknown, and never
+ * made longer than it was (a window at or under the 10 s floor stays as it is).
  */
 export function fitWindow(window: string, since: number | undefined, now = Date.now()): string {
   if (since === undefined) return window;
@@ -175,7 +177,7 @@ export function fitWindow(window: string, since: number | undefined, now = Date.
   const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
   const seconds = Number(m[1]) * unit[m[2]!]!;
   const age = Math.floor(now / 1000 - since) - 2;
-  return age >= seconds ? window : `${Math.max(10, age)}s`;
+  return age >= seconds || seconds <= 10 ? window : `${Math.max(10, age)}s`;
 }
 
 /** The SLO checks measured once: do they hold right now? */
@@ -192,8 +194,9 @@ export async function sloStatus(incident: IncidentContext, verification: Verific
 /** Range-query series of the version metric -> first/last seen per (version, revision). */
 export function versionSeries(result: unknown): VersionSeries[] {
   if (!Array.isArray(result)) return [];
-  return result.flatMap((s: { metric?: Record<string, string>; values?: [number, string][] }) => {
-    const times = (s.values ?? []).map((v) => Number(v[0])).filter(Number.isFinite);
+  return result.flatMap((s: { metric?: Record<string, string>; values?: unknown } | null) => {
+    if (s === null || typeof s !== 'object') return [];
+    const times = (Array.isArray(s.values) ? s.values : []).map((v) => (Array.isArray(v) ? Number(v[0]) : Number.NaN)).filter(Number.isFinite);
     if (times.length === 0) return [];
     return [{ ...(s.metric?.version ? { version: s.metric.version } : {}), ...(s.metric?.revision ? { revision: s.metric.revision } : {}), firstSeen: Math.min(...times), lastSeen: Math.max(...times) }];
   });

@@ -6,10 +6,13 @@
  *   newSize:     "max(ceil(poolDemand * 1.5), cfg.pool.size + 1)"
  *   slowdown:    "sample(queryMean) / sample(queryMeanBefore)"
  *
- * Values are JSON facts. Paths (`cfg.pool.size`, `alerts.data[0].line`) read facts; numeric strings (how
- * Prometheus sends samples) count as numbers. A missing fact makes the whole expression undefined — never a
- * guess — and so does a division by zero: a rule comparing it does not fire. Operators: `?:`, `??`, `||`,
- * `&&`, `== != < <= > >=`, `+ - * / %`, unary `-` and `!`. Functions: see FUNCTIONS.
+ * Values are JSON facts. Paths (`cfg.pool.size`, `alerts.data[0].line`, `alerts.data.0.line`) read facts — own
+ * fields only, never JavaScript internals (`x.constructor` is no fact); numeric strings (how Prometheus sends
+ * samples) count as numbers, also for truth ("0" is false). A missing fact makes the whole expression undefined
+ * — never a guess — and so do a division by zero and an overflow: a rule comparing it does not fire. `&&` and
+ * `||` answer only when the missing side could not change the answer (`missing && false` is false, `missing ||
+ * false` is undefined). Operators: `?:`, `??`, `||`, `&&`, `== != < <= > >=`, `+ - * / %`, unary `-` and `!`.
+ * Functions: see FUNCTIONS.
  */
 
 type Value = unknown;
@@ -136,7 +139,8 @@ function evaluate(n: Node, facts: Record<string, unknown>): Value {
     case 'path': {
       let v: Value = facts;
       for (const key of n.p) {
-        if (v === null || typeof v !== 'object') return undefined;
+        // Own fields only: `cfg.constructor` or `list.map` are JavaScript, not facts.
+        if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return undefined;
         v = (v as Record<string | number, unknown>)[key];
       }
       return v;
@@ -159,15 +163,26 @@ function evaluate(n: Node, facts: Record<string, unknown>): Value {
   }
 }
 
+/** Numbers and numeric text by their value ("0" is false, as 0 is); other text when non-empty. */
 function truthy(v: Value): boolean {
-  return typeof v === 'number' ? v !== 0 : typeof v === 'string' ? v !== '' : Boolean(v);
+  if (typeof v === 'string') return num(v) !== undefined ? num(v) !== 0 : v !== '';
+  return typeof v === 'number' ? v !== 0 : Boolean(v);
 }
 
 function binary(op: string, an: Node, bn: Node, facts: Record<string, unknown>): Value {
   const a = evaluate(an, facts);
   if (op === '??') return defined(a) ? a : evaluate(bn, facts);
-  if (op === '&&') return !defined(a) ? undefined : !truthy(a) ? false : truthyOrUndefined(evaluate(bn, facts));
-  if (op === '||') return defined(a) && truthy(a) ? true : truthyOrUndefined(evaluate(bn, facts));
+  // Three-valued: a known false decides &&, a known true decides ||; otherwise a missing side leaves it undefined.
+  if (op === '&&') {
+    if (defined(a) && !truthy(a)) return false;
+    const b = truthyOrUndefined(evaluate(bn, facts));
+    return b === false ? false : defined(a) ? b : undefined;
+  }
+  if (op === '||') {
+    if (defined(a) && truthy(a)) return true;
+    const b = truthyOrUndefined(evaluate(bn, facts));
+    return b === true ? true : defined(a) ? b : undefined;
+  }
   const b = evaluate(bn, facts);
   if (op === '==' || op === '!=') {
     if (!defined(a) || !defined(b)) return undefined;
@@ -179,11 +194,13 @@ function binary(op: string, an: Node, bn: Node, facts: Record<string, unknown>):
   const x = num(a);
   const y = num(b);
   if (x === undefined || y === undefined) return undefined;
+  // An overflow (1e308 * 10) is no figure either: Infinity would compare and template as if it were one.
+  const finite = (r: number): number | undefined => (Number.isFinite(r) ? r : undefined);
   switch (op) {
-    case '+': return x + y;
-    case '-': return x - y;
-    case '*': return x * y;
-    case '/': return y === 0 ? undefined : x / y;
+    case '+': return finite(x + y);
+    case '-': return finite(x - y);
+    case '*': return finite(x * y);
+    case '/': return y === 0 ? undefined : finite(x / y);
     case '%': return y === 0 ? undefined : x % y;
     case '<': return x < y;
     case '<=': return x <= y;
@@ -213,7 +230,15 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
-    const number = /^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(src.slice(i));
+    // In a path (`data.0.line`) a dot is a separator and the digits after it an index, not a decimal.
+    const inPath = continuesPath(out);
+    if (c === '.' && inPath) {
+      out.push({ t: 'op', v: '.', at: i });
+      i++;
+      continue;
+    }
+    const afterDot = out.at(-1)?.t === 'op' && (out.at(-1) as { v: string }).v === '.';
+    const number = (afterDot ? /^\d+/ : /^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/).exec(src.slice(i));
     if (number) {
       out.push({ t: 'num', v: Number(number[0]), at: i });
       i += number[0].length;
@@ -239,6 +264,16 @@ function tokenize(src: string): Token[] {
   }
   out.push({ t: 'end', at: src.length });
   return out;
+}
+
+/** Whether the tokens so far end in a path that a `.` continues: a name, `]`, or an index after a dot. */
+function continuesPath(out: readonly Token[]): boolean {
+  const last = out.at(-1);
+  if (!last) return false;
+  if (last.t === 'id') return true;
+  if (last.t === 'op') return last.v === ']';
+  const before = out.at(-2);
+  return last.t === 'num' && before?.t === 'op' && before.v === '.';
 }
 
 class Parser {

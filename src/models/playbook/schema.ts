@@ -66,8 +66,16 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 
 const name = z.string().regex(/^[A-Za-z][\w-]*$/, 'letters, digits, _ and - only, starting with a letter');
 
-/** Derived facts are named like JavaScript identifiers, so expressions can read them. */
-const derivedName = z.string().regex(/^[A-Za-z_][\w]*$/, 'letters, digits and _ only, starting with a letter (expressions read it by name)');
+/**
+ * Derived facts, by name, in order: each an expression (expr.ts). Names are like JavaScript identifiers, so
+ * expressions can read them. The name is checked here rather than as a record key schema: zod reports a bad
+ * key only as "Invalid key in record", and the author needs to know why.
+ */
+export const derivedFacts = z.record(z.string(), expressionSource).superRefine((facts, ctx) => {
+  for (const key of Object.keys(facts)) {
+    if (!/^[A-Za-z_]\w*$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'letters, digits and _ only, starting with a letter (expressions read it by name)' });
+  }
+});
 
 const call = z
   .object({
@@ -96,7 +104,7 @@ const rule = z
     /** How many times the rule may fire in one conversation (polling rules set more); default 1. */
     maxFires: z.number().int().min(1).max(1000).default(1),
     /** Facts computed for this rule only, after the playbook's own `derive`: its conditions and action may read them. */
-    derive: z.record(z.string().regex(/^[A-Za-z_]\w*$/, 'letters, digits and _ only, starting with a letter'), expressionSource).optional(),
+    derive: derivedFacts.optional(),
     then: action,
   })
   .strict();
@@ -109,7 +117,7 @@ export const playbookSchema = z
      * Facts computed from other facts before every decision, in order (a later one may read an earlier one):
      * `{ poolDemand: "sample(acquireRate) * sample(queryMean)" }`. Undefined when an input is missing.
      */
-    derive: z.record(derivedName, expressionSource).default({}),
+    derive: derivedFacts.default({}),
     rules: z.array(rule).min(1),
   })
   .strict()
