@@ -17,6 +17,8 @@ import { toolData } from './tool-data.js';
 export interface ActionScope {
   /** The pull request this incident opened. */
   pullRequest?: number;
+  /** Where it lives: to read its merge commit when this process did not see the merge (a resumed run). */
+  repository?: { owner: string; repo: string };
   /** Where a rollback must go. */
   rollbackTo?: ReleaseRef;
 }
@@ -35,7 +37,12 @@ export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
         return refuse(scope.pullRequest === undefined ? 'this incident opened no pull request: nothing may be merged' : `only this incident's pull request #${scope.pullRequest} may be merged, not #${String(args.pullNumber)}`);
       }
       if (DEPLOY.test(name) && !merged.has(String(args.ref))) {
-        return refuse(merged.size === 0 ? 'deploy the merge commit of this incident\'s pull request: merge it first' : `deploy the merge commit (${[...merged].join(', ')}), not '${String(args.ref)}'`);
+        // A resumed run replays its merge from the journal: ask GitHub what the pull request was merged as.
+        const sha = await mergeCommit(inner, scope, opts);
+        if (sha) merged.add(sha);
+        if (!merged.has(String(args.ref))) {
+          return refuse(merged.size === 0 ? 'deploy the merge commit of this incident\'s pull request: merge it first' : `deploy the merge commit (${[...merged].join(', ')}), not '${String(args.ref)}'`);
+        }
       }
       if (ROLLBACK.test(name) && !rollbackAllowed(args.to, scope.rollbackTo)) {
         // A release known only by version or ref cannot be named to the deployer (it takes an id or a revision).
@@ -54,6 +61,16 @@ export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
       return result;
     },
   };
+}
+
+/** The merge commit of the incident's pull request, as GitHub reports it; undefined when not merged or unknown. */
+async function mergeCommit(tools: ToolSet, scope: ActionScope, opts: ToolCallOptions): Promise<string | undefined> {
+  const tool = 'github.pull_request_read';
+  if (scope.pullRequest === undefined || !scope.repository || !tools.list().some((t) => t.name === tool)) return undefined;
+  const result = await tools.call(tool, { method: 'get', ...scope.repository, pullNumber: scope.pullRequest }, opts);
+  if (result.isError) return undefined;
+  const pr = toolData(result) as { merged?: unknown; merge_commit_sha?: unknown };
+  return pr.merged === true && typeof pr.merge_commit_sha === 'string' && pr.merge_commit_sha ? pr.merge_commit_sha : undefined;
 }
 
 /** What to pass as `to`: the release id when known, else the revision. */

@@ -287,11 +287,14 @@ export async function findKnownGood(
   return { ...out, summary: summarize(out) };
 }
 
-/** Two refs name the same release (by id, else by revision prefix). */
+/**
+ * Two refs name the same release: the same revision when both know it (two release ids of one revision are
+ * the same code and configuration — "rolling back" to it would only restart), else the same release id.
+ */
 export function sameRelease(a: ReleaseRef | undefined, b: ReleaseRef | undefined): boolean {
   if (!a || !b) return false;
-  if (a.releaseId && b.releaseId) return a.releaseId === b.releaseId;
   if (a.revision && b.revision) return a.revision.startsWith(b.revision) || b.revision.startsWith(a.revision);
+  if (a.releaseId && b.releaseId) return a.releaseId === b.releaseId;
   return false;
 }
 

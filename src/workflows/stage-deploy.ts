@@ -96,7 +96,8 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
     const pr = state.fix?.pullRequest ?? undefined;
     const extra = { workflow: { action, attempt: ctx.attempt, ...(pr ? { pullRequest: pr } : {}), ...(to ? { to: target(to), release: to } : {}) } };
     const input = personaInput(state, TASKS[action](state, detail, to), extra);
-    const scope: ActionScope = { ...(pr ? { pullRequest: pr.number } : {}), ...(to ? { rollbackTo: to } : {}) };
+    const repo = state.incident.repository;
+    const scope: ActionScope = { ...(pr ? { pullRequest: pr.number } : {}), ...(repo ? { repository: { owner: repo.owner, repo: repo.repo } } : {}), ...(to ? { rollbackTo: to } : {}) };
     const persona = ctx.attempt > 1 ? named(`attempt-${ctx.attempt}`, opts.devops) : opts.devops;
     if (action !== 'maintenance') of(ctx).changedRelease = true;
     const result = await ctx.run(provide({ toolset: guardActions(opts.tools, scope) }, persona), input);
@@ -155,6 +156,7 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
   const rollback = step('rollback', async (state: IncidentState, ctx) => {
     const good = state.incident.changes?.knownGood;
     if (!good) throw new NotApplicableError('no known-good release: no release changed before the incident, so a rollback would only restart what runs');
+    if (!good.releaseId && !good.revision) throw new NotApplicableError(`the known-good release ${describeRelease(good)} has no release id or revision the deployer can roll back to`);
     const running = (await runningRelease(opts.tools, opts.rolloutsTool ?? 'deploy.rollout_status', ctx)) ?? (of(ctx).changedRelease ? undefined : state.incident.changes?.current);
     if (sameRelease(good, running)) throw new NotApplicableError(`the known-good release ${describeRelease(good)} is already running`);
     inTime(state, 'the rollback');

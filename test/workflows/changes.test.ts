@@ -290,9 +290,10 @@ describe('findKnownGood', () => {
 });
 
 describe('sameRelease and describeRelease', () => {
-  it('compares by id when both have one, else by revision prefix', () => {
+  it('compares by revision when both have one (two ids of one revision are the same code), else by id', () => {
     expect(sameRelease({ releaseId: 'r1', revision: REV.A }, { releaseId: 'r1' })).toBe(true);
-    expect(sameRelease({ releaseId: 'r1', revision: REV.A }, { releaseId: 'r2', revision: REV.A })).toBe(false);
+    expect(sameRelease({ releaseId: 'r1', revision: REV.A }, { releaseId: 'r2', revision: REV.A })).toBe(true);
+    expect(sameRelease({ releaseId: 'r1', revision: REV.A }, { releaseId: 'r1', revision: REV.B })).toBe(false);
     expect(sameRelease({ revision: REV.A }, { revision: 'aaaaaaa' })).toBe(true);
     expect(sameRelease({ revision: 'aaaaaaa' }, { releaseId: 'r9', revision: REV.A })).toBe(true);
     expect(sameRelease({ revision: REV.A }, { revision: REV.B })).toBe(false);
