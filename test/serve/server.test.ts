@@ -237,7 +237,7 @@ describe('bad input, auth and the queue', () => {
 
     // Room again: approve the first, the second starts; the sender's retry opens the third.
     const request = (await s.service.pendingApprovals(firstId))[0]!;
-    expect(s.service.approve(firstId, request.id, 'test')).toBe(true);
+    expect(await s.service.approve(firstId, request.id, 'test')).toBe(true);
     await eventually('the second incident to leave the queue', async () => (await s.service.get(secondId))?.status !== 'queued');
     const retried = await post('0707070707070707');
     expect(retried.status).toBe(202);

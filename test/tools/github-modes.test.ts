@@ -48,7 +48,7 @@ afterAll(async () => {
 describe('github server modes', () => {
   it('read-only registers only read tools; write tools do not exist', async () => {
     const client = await fresh({ readOnly: true });
-    expect(await toolNames(client)).toEqual(['get_file_contents', 'list_commits', 'pull_request_read']);
+    expect(await toolNames(client)).toEqual(['get_commit', 'get_file_contents', 'list_commits', 'pull_request_read']);
     const result = (await client.callTool({ name: 'create_branch', arguments: { ...repo, branch: 'x' } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(git('branch', '--list', 'x')).toBe('');
@@ -61,7 +61,7 @@ describe('github server modes', () => {
 
   it('githubServerFromArgs reads flags and env like github-mcp-server; bad flags name themselves', async () => {
     const factory = githubServerFromArgs(['--read-only', '--toolsets', 'repos,issues'], { GITHUB_API_URL: forge.url }, quiet);
-    expect(await toolNames(await connect(factory()))).toEqual(['get_file_contents', 'list_commits']);
+    expect(await toolNames(await connect(factory()))).toEqual(['get_commit', 'get_file_contents', 'list_commits']);
     expect(parseGithubArgs([], { GITHUB_TOKEN: 't1', GITHUB_PERSONAL_ACCESS_TOKEN: 't2', GITHUB_TOOLSETS: 'all', GITHUB_READ_ONLY: '1' })).toMatchObject({ token: 't2', readOnly: true, toolsets: ['repos', 'pull_requests', 'issues', 'actions'], apiUrl: 'https://api.github.com' });
     expect(() => parseGithubArgs(['--toolsets', 'repos,gists'], {})).toThrow(/--toolsets: unknown toolset 'gists'/);
     expect(() => parseGithubArgs(['--api-url', 'not a url'], {})).toThrow(GithubConfigError);
@@ -74,7 +74,7 @@ describe('github server modes', () => {
     expect(github?.usage).toMatch(/--read-only/);
     await expect(github?.fromArgs(['--toolsets', 'nope'], {})).rejects.toBeInstanceOf(ServerOptionsError);
     const factory = await github?.fromArgs([], { GITHUB_API_URL: forge.url }, { logger: quiet, cwd: process.cwd() });
-    expect(factory && (await toolNames(await connect(factory())))).toHaveLength(11);
+    expect(factory && (await toolNames(await connect(factory())))).toHaveLength(12);
   });
 });
 

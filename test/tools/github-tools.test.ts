@@ -49,9 +49,10 @@ describe('github MCP server against the forge', () => {
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect([...byName.keys()].sort()).toEqual([
-      'actions_run_trigger', 'add_issue_comment', 'create_branch', 'create_or_update_file', 'create_pull_request', 'get_file_contents',
+      'actions_run_trigger', 'add_issue_comment', 'create_branch', 'create_or_update_file', 'create_pull_request', 'get_commit', 'get_file_contents',
       'issue_write', 'list_commits', 'merge_pull_request', 'pull_request_read', 'push_files',
     ]);
+    expect(byName.get('get_commit')?.annotations?.readOnlyHint).toBe(true);
     expect(byName.get('get_file_contents')?.annotations?.readOnlyHint).toBe(true);
     expect(byName.get('pull_request_read')?.annotations?.readOnlyHint).toBe(true);
     expect(byName.get('merge_pull_request')?.annotations?.destructiveHint).toBe(true);
@@ -83,6 +84,13 @@ describe('github MCP server against the forge', () => {
     });
     expect(push.data).toMatchObject({ ref: 'refs/heads/fix/pool-size', object: { sha: git('rev-parse', 'fix/pool-size') } });
     expect(git('show', 'fix/pool-size:docs/runbook.md')).toBe('# Pool exhaustion');
+    // get_commit: what a commit changed, as github-mcp-server reports it (files with patches, or names only).
+    const commit = await call('get_commit', { ...repo, sha: git('rev-parse', 'fix/pool-size') });
+    expect(commit.data).toMatchObject({ sha: git('rev-parse', 'fix/pool-size'), parents: [expect.any(String)] });
+    expect((commit.data.files as { filename: string; patch?: string }[]).map((f) => f.filename).sort()).toEqual(['bin/run.sh', 'docs/runbook.md']);
+    expect((commit.data.files as { filename: string; patch?: string }[]).find((f) => f.filename === 'docs/runbook.md')?.patch).toContain('+# Pool exhaustion');
+    const names = await call('get_commit', { ...repo, sha: 'fix/pool-size', include_diff: false });
+    expect((names.data.files as Record<string, unknown>[]).every((f) => f.patch === undefined && typeof f.filename === 'string')).toBe(true);
     const retune = await call('push_files', { ...repo, branch: 'fix/pool-size', message: 'Tune script', files: [{ path: 'bin/run.sh', content: '#!/bin/sh\necho tuned\n' }] });
     expect(retune.isError).toBeFalsy();
 
