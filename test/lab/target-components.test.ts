@@ -4,6 +4,7 @@ import { sampleDurationMs } from '../../src/lab/target/distribution.js';
 import { PoolAcquireTimeoutError, PoolClosedError, PoolWaitQueueFullError, TaskQueueFullError } from '../../src/lab/target/errors.js';
 import { ConnectionPool } from '../../src/lab/target/pool.js';
 import { SagaStore } from '../../src/lab/target/sagas/store.js';
+import { TaskStore } from '../../src/lab/target/tasks/store.js';
 import { WorkerPool } from '../../src/lab/target/workers.js';
 
 /** A seeded PRNG (mulberry32) so sampling tests are deterministic. */
@@ -99,9 +100,11 @@ describe('sampleDurationMs', () => {
 });
 
 describe('WorkerPool', () => {
-  it('cuts an attempt at the timeout, re-queues it, and fails it after maxAttempts', async () => {
+  it('cuts an attempt at the timeout, re-queues it at the back, and fails it after maxAttempts', async () => {
     const events: string[] = [];
+    const store = TaskStore.open(':memory:');
     const pool = new WorkerPool(
+      store,
       { concurrency: 1, taskTimeoutMs: 20, maxAttempts: 2, maxQueueDepth: 1, taskDuration: { medianMs: 10_000, sigma: 0 } },
       {
         onTimeout: (t, _ms, willRetry) => events.push(`timeout#${t.attempt}${willRetry ? '+retry' : ''}`),
@@ -109,7 +112,8 @@ describe('WorkerPool', () => {
         onFinished: (t, outcome) => events.push(`${outcome}#${t.attempt}`),
       },
     );
-    pool.enqueue('slow');
+    pool.start();
+    const slow = pool.enqueue('slow');
     expect(pool.stats()).toMatchObject({ busy: 1, queueDepth: 0 });
     pool.enqueue('queued');
     expect(() => pool.enqueue('overflow')).toThrow(TaskQueueFullError);
@@ -117,6 +121,36 @@ describe('WorkerPool', () => {
     pool.close();
     expect(events.slice(0, 3)).toEqual(['timeout#1+retry', 'retry->#2', 'timeout#1+retry']);
     expect(events).toContain('failed#2');
+    expect(store.get(slow.id)).toMatchObject({ status: 'failed', attempt: 2 });
+    store.close();
+  });
+
+  it('keeps queued and running tasks in the store across processes: a dead owner\'s attempts are re-queued in place', () => {
+    const store = TaskStore.open(':memory:');
+    try {
+      const ids = ['a', 'b', 'c'].map((kind, i) => store.enqueue(kind, null, 1_000 + i).id);
+      // Process 1 claims two tasks and "dies" (never finishes them).
+      expect(store.claim(2, 'dead', 2_000).map((t) => t.kind)).toEqual(['a', 'b']);
+      expect(store.countsByStatus()).toEqual({ queued: 1, running: 2, succeeded: 0, failed: 0 });
+      expect(store.oldestRunningStartedAt()).toBe(2_000);
+      // Process 2 starts: the orphans go back to the queue at their old place, before c.
+      expect(store.recoverOrphans('alive')).toBe(2);
+      expect(store.claim(3, 'alive', 3_000).map((t) => [t.kind, t.attempt, t.owner])).toEqual([['a', 1, 'alive'], ['b', 1, 'alive'], ['c', 1, 'alive']]);
+      // A retry goes to the back; a finish by another owner is ignored.
+      store.retry(ids[0]!, 'alive', 2);
+      store.finish(ids[1]!, 'someone-else', 'succeeded');
+      expect(store.get(ids[1]!)?.status).toBe('running');
+      store.finish(ids[1]!, 'alive', 'succeeded');
+      store.enqueue('d', null, 4_000);
+      expect(store.claim(5, 'alive').map((t) => [t.kind, t.attempt])).toEqual([['a', 2], ['d', 1]]);
+      expect(store.countsByStatus()).toEqual({ queued: 0, running: 3, succeeded: 1, failed: 0 });
+      // A graceful stop hands the owner's running attempts back.
+      expect(store.recoverOrphans('alive', { own: true })).toBe(3);
+      expect(store.queuedCount()).toBe(3);
+      expect(store.oldestQueuedAt()).toBe(1_000);
+    } finally {
+      store.close();
+    }
   });
 });
 

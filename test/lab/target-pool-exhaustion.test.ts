@@ -85,6 +85,10 @@ describe.skipIf(!prometheusAvailable('target-pool-exhaustion.test'))('pool exhau
     expect(await prom.queryValue(p95('target-broken'))).toBeGreaterThan(1);
     expect(await prom.queryValue('database_connection_pool_active{job="target-broken"} / database_connection_pool_max{job="target-broken"}')).toBe(1);
     expect(await prom.queryValue('increase(database_connection_pool_acquire_timeouts_total{job="target-broken"}[10s])')).toBeGreaterThan(0);
+    // The query itself did not get slower (p95 ~0.3 s): the time goes to waiting for a connection.
+    const queryP95 = await prom.queryValue('histogram_quantile(0.95, sum by (le) (rate(database_query_duration_seconds_bucket{job="target-broken"}[10s])))');
+    expect(queryP95).toBeGreaterThan(0.2);
+    expect(queryP95).toBeLessThan(0.5);
 
     // The load generator's view of the steady state: requests sent after the warm-up, all completed by now.
     const until = WARMUP_MS + 8_000;

@@ -26,6 +26,15 @@ interface WorldResult {
   after: LoadStats;
   metrics: string;
   logFile: string;
+  /** The provider's status page during the injected outage and in the aftermath. */
+  statusDuring: { indicator: string; level: number | undefined };
+  statusAfter: { indicator: string; level: number | undefined; up: boolean };
+}
+
+async function statusPage(dep: DependencyHandle): Promise<{ indicator: string; level: number | undefined }> {
+  const page = (await (await fetch(`${dep.url}/status`)).json()) as { status: { indicator: string }; components: { name: string; status: string }[] };
+  const metrics = await (await fetch(`${dep.url}/metrics`)).text();
+  return { indicator: page.status.indicator, level: metricValue(metrics, 'statuspage_component_status', { component: 'payments-api' }) };
 }
 
 const handles: { target?: TargetHandle; dependency?: DependencyHandle }[] = [];
@@ -45,8 +54,10 @@ async function runWorld(jitter: 'none' | 'full'): Promise<WorldResult> {
   const load = startLoad({ url: h.target.url, path: preset.world.path, method: 'POST', body: { amount: 42 }, requestTimeoutMs: 30_000, profile: { kind: 'steady', ratePerSec: preset.world.baselineRatePerSec, durationMs: LOAD_MS } });
   while (load.elapsedMs() < OUTAGE_AT_MS) await sleep(20);
   await h.dependency.fail(OUTAGE_MS);
+  const statusDuring = await statusPage(h.dependency);
   while (load.elapsedMs() < AFTER_FROM_MS) await sleep(20);
   const before = await h.dependency.state();
+  const statusAfter = { ...(await statusPage(h.dependency)), up: before.up };
   const t0 = performance.now();
   while (load.elapsedMs() < LOAD_MS) await sleep(20);
   const end = await h.dependency.state();
@@ -59,6 +70,8 @@ async function runWorld(jitter: 'none' | 'full'): Promise<WorldResult> {
     after: load.stats({ fromMs: AFTER_FROM_MS, toMs: LOAD_MS - 2_000 }),
     metrics,
     logFile: h.target.logFile,
+    statusDuring,
+    statusAfter,
   };
 }
 
@@ -86,6 +99,12 @@ describe('retry storm (seed 001) after a dependency outage', () => {
     expect(full.downFraction, seen).toBeLessThan(0.05);
     expect(full.after.errorRate, seen).toBeLessThan(0.02);
     expect(full.after.completed, seen).toBeGreaterThan(80);
+
+    // The provider's status page reports its own outage, never a client's retry storm.
+    for (const world of [none, full]) {
+      expect(world.statusDuring, seen).toEqual({ indicator: 'major', level: 4 });
+      expect(world.statusAfter, seen).toMatchObject({ indicator: 'none', level: 1 });
+    }
 
     const retryLine = (await readLogLines(none.logFile)).find((l) => l.msg === 'dependency call failed, retrying');
     expect(retryLine).toMatchObject({ level: 'warn', dependency: 'payments-api', jitter: 'none', status: 503 });

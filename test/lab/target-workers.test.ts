@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startLoad } from '../../src/lab/load/generator.js';
 import type { ServiceConfigInput } from '../../src/lab/target/config.js';
 import { launchTarget, type TargetHandle } from '../../src/lab/target/launch.js';
-import { getJson, metricValue, readLogLines, tempDir } from './helpers/lab.js';
+import { getJson, metricValue, postJson, readLogLines, tempDir, waitUntil } from './helpers/lab.js';
 
 // Seed 000 in miniature: 2 worker slots and a heavy long tail, so the backlog forms in a couple of
 // seconds. The presets use 8 slots and a 5% tail (backlog after ~14 s) for drills.
@@ -51,5 +51,52 @@ describe('task backlog (seed 000)', () => {
     expect(metricValue(healthy.metrics, 'tasks_finished_total', { outcome: 'succeeded' })).toBeGreaterThan(20);
     const timedOut = (await readLogLines(healthy.target.logFile)).find((l) => l.msg === 'task timed out');
     expect(timedOut).toMatchObject({ level: 'warn', kind: 'report', timeoutMs: 200 });
+  }, 30_000);
+});
+
+type TaskCounts = Record<'queued' | 'running' | 'succeeded' | 'failed', number>;
+const taskCounts = async (t: TargetHandle): Promise<TaskCounts> => (await getJson<{ counts: TaskCounts }>(`${t.url}/api/tasks`)).counts;
+
+describe('durable task queue', () => {
+  let current: TargetHandle | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    await current?.stop();
+    await cleanup?.();
+  });
+
+  it('keeps queued and running tasks across a SIGKILL and a redeploy; the next process re-runs what the dead one was running', async () => {
+    const tmp = await tempDir('durable-tasks');
+    cleanup = tmp.cleanup;
+    const workDir = join(tmp.dir, 'svc');
+    // 2 slots, every attempt 1.5 s: after 6 tasks, 2 run and 4 wait when the process is killed.
+    const slow: ServiceConfigInput = { workers: { concurrency: 2, taskTimeoutMs: null, taskDuration: { medianMs: 1_500, sigma: 0 } } };
+    current = await launchTarget({ workDir, config: slow, provides: { 'payments-db': '' } });
+    for (let i = 0; i < 6; i++) expect((await postJson(`${current.url}/api/tasks`, { kind: 'report' })).status).toBe(202);
+    expect(await taskCounts(current)).toEqual({ queued: 4, running: 2, succeeded: 0, failed: 0 });
+    const before = await (await fetch(`${current.url}/metrics`)).text();
+    expect(metricValue(before, 'tasks_enqueued_total')).toBe(6);
+    expect(metricValue(before, 'task_store_tasks', { status: 'queued' })).toBe(4);
+    expect(metricValue(before, 'task_store_tasks', { status: 'running' })).toBe(2);
+    expect(metricValue(before, 'task_oldest_running_seconds')).toBeGreaterThanOrEqual(0);
+
+    current.child.signal('SIGKILL');
+    expect(await current.child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // A new release (faster tasks) on the same data dir: nothing accepted is lost, the killed attempts run again.
+    current = await launchTarget({ workDir, config: { workers: { concurrency: 3, taskDuration: { medianMs: 100, sigma: 0 } } }, provides: { 'payments-db': '' } });
+    const done = await waitUntil('every task to succeed', async () => {
+      const c = await taskCounts(current as TargetHandle);
+      return c.succeeded === 6 ? c : undefined;
+    });
+    expect(done).toEqual({ queued: 0, running: 0, succeeded: 6, failed: 0 });
+    const recovered = (await readLogLines(current.logFile)).find((l) => l.msg === 'task queue: re-queued attempts a previous process was running when it stopped');
+    expect(recovered).toMatchObject({ level: 'warn', count: 2 });
+
+    // A graceful stop (a deploy) hands running attempts back rather than dropping them.
+    await postJson(`${current.url}/api/tasks`, {});
+    await current.stop();
+    current = await launchTarget({ workDir, config: { workers: { taskDuration: { medianMs: 50, sigma: 0 } } }, provides: { 'payments-db': '' } });
+    await waitUntil('the 7th task to succeed', async () => (await taskCounts(current as TargetHandle)).succeeded === 7);
   }, 30_000);
 });

@@ -21,7 +21,15 @@ export interface DependencyState {
   readonly brownouts: Readonly<Record<BrownoutCause, number>>;
   /** Cumulative milliseconds spent browned out, including the current brownout so far. */
   readonly downMs: number;
+  /**
+   * What the provider's status page says: `major_outage` while an injected outage (`fail()`) lasts,
+   * `operational` otherwise — overload brownouts caused by clients do not show there.
+   */
+  readonly statusPage: StatusPageStatus;
 }
+
+/** A status page component's status, in statuspage.io's vocabulary (the two this lab uses). */
+export type StatusPageStatus = 'operational' | 'major_outage';
 
 export interface BehaviourEvents {
   onBrownoutStart?(cause: BrownoutCause, untilMs: number, state: DependencyState): void;
@@ -59,6 +67,8 @@ export class DependencyBehaviour {
   private served = 0;
   private failed = 0;
   private downMsClosed = 0;
+  /** End of the injected outage (epoch ms): the provider knows about its own outage, not about a client's storm. */
+  private injectedUntil = 0;
   private readonly brownouts: Record<BrownoutCause, number> = { injected: 0, overload: 0 };
 
   constructor(
@@ -84,6 +94,7 @@ export class DependencyBehaviour {
 
   /** Injects a brownout of `durationMs` (extends a current one if it would end sooner). */
   fail(durationMs: number): void {
+    this.injectedUntil = Math.max(this.injectedUntil, Date.now() + durationMs);
     this.startBrownout('injected', durationMs);
   }
 
@@ -100,6 +111,7 @@ export class DependencyBehaviour {
       failed: this.failed,
       brownouts: { ...this.brownouts },
       downMs: this.downMsClosed + (this.cause !== null ? Date.now() - this.brownoutStarted : 0),
+      statusPage: Date.now() < this.injectedUntil ? 'major_outage' : 'operational',
     };
   }
 

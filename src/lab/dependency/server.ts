@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { formatConfigIssues } from '../target/config.js';
-import { DependencyBehaviour, type DependencyState } from './behaviour.js';
+import { DependencyBehaviour, type DependencyState, type StatusPageStatus } from './behaviour.js';
 import { dependencyOptionsSchema, failRequestSchema, type DependencyOptionsInput } from './config.js';
 
 export interface StartDependencyOptions extends DependencyOptionsInput {
@@ -20,6 +20,19 @@ export interface DependencyServer {
   fail(durationMs: number): void;
   state(): DependencyState;
   close(): Promise<void>;
+}
+
+const STATUS_PAGE_LEVEL: Readonly<Record<StatusPageStatus, number>> = { operational: 1, major_outage: 4 };
+
+/** GET /status: the provider's status page, shaped like statuspage.io's summary API (page, status, components). */
+function statusPage(name: string, status: StatusPageStatus): Record<string, unknown> {
+  const down = status === 'major_outage';
+  return {
+    page: { name },
+    status: { indicator: down ? 'major' : 'none', description: down ? 'Major System Outage' : 'All Systems Operational' },
+    components: [{ name, status }],
+    updated_at: new Date().toISOString(),
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -42,8 +55,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * calls — on 127.0.0.1 (port 0 by default). Any POST outside the admin paths is a service request.
  *
  * Admin surface for the drill runner: `POST /admin/fail {"durationMs":N}` injects an outage,
- * `GET /admin/state` returns `DependencyState`, `GET /metrics` (lab_dependency_*), `GET /healthz`
- * (503 while browned out). Options are validated; a bad one throws with the field name.
+ * `GET /admin/state` returns `DependencyState`, `GET /metrics` (lab_dependency_*, statuspage_component_status),
+ * `GET /healthz` (503 while browned out), and the provider's public status page, `GET /status` (statuspage.io's
+ * summary shape: major outage only while an injected outage lasts). Options are validated; a bad one throws with the field name.
  */
 export async function startDependencyServer(options: StartDependencyOptions = {}): Promise<DependencyServer> {
   const { port = 0, host = '127.0.0.1', logger, ...rest } = options;
@@ -67,6 +81,16 @@ export async function startDependencyServer(options: StartDependencyOptions = {}
   });
   new Gauge({ name: 'lab_dependency_up', help: '1 when serving, 0 while browned out.', registers, collect() { this.set(behaviour.state().up ? 1 : 0); } });
   new Gauge({ name: 'lab_dependency_in_flight', help: 'Requests being served, queued or held.', registers, collect() { const s = behaviour.state(); this.set(s.serving + s.queued + s.held); } });
+  // The provider's public status page as a metric (statuspage.io exporters use 1 operational .. 4 major outage).
+  new Gauge({
+    name: 'statuspage_component_status',
+    help: 'Status page of the provider: 1 operational, 4 major outage (only outages the provider declares; not client overload).',
+    labelNames: ['component'],
+    registers,
+    collect() {
+      this.set({ component: opts.name }, STATUS_PAGE_LEVEL[behaviour.state().statusPage]);
+    },
+  });
   new Gauge({ name: 'lab_dependency_capacity', help: 'Concurrent requests it can serve.', registers, collect() { this.set(opts.capacity); } });
 
   const server = createServer((req, res) => {
@@ -80,6 +104,7 @@ export async function startDependencyServer(options: StartDependencyOptions = {}
     }
     if (path === '/healthz' && req.method === 'GET') return send(res, behaviour.state().up ? 200 : 503, behaviour.state());
     if (path === '/admin/state' && req.method === 'GET') return send(res, 200, behaviour.state());
+    if (path === '/status' && req.method === 'GET') return send(res, 200, statusPage(opts.name, behaviour.state().statusPage));
     if (path === '/admin/fail' && req.method === 'POST') {
       readBody(req).then(
         (text) => {

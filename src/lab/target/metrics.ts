@@ -1,12 +1,15 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SagaStatus } from './config.js';
 import type { PoolStats } from './errors.js';
+import type { TaskStatus } from './tasks/store.js';
 import type { WorkerPoolStats } from './workers.js';
 
 /** Live state the gauges read at scrape time (no polling loop to drift). */
 export interface MetricSources {
   pool(): PoolStats;
   workers(): WorkerPoolStats;
+  /** Rows of the durable task store by status. */
+  taskCounts(): Record<TaskStatus, number>;
   sagaCounts(): Record<SagaStatus, number>;
   oldestRunningSagaUpdatedAt(): number | undefined;
 }
@@ -38,9 +41,22 @@ export function createServiceMetrics(service: { name: string; version: string; r
   const acquireTimeouts = new Counter({ name: 'database_connection_pool_acquire_timeouts_total', help: 'Acquires that gave up after the acquire timeout.', registers });
   const queueFull = new Counter({ name: 'database_connection_pool_wait_queue_full_total', help: 'Acquires rejected because the wait queue was full.', registers });
   const acquireDuration = new Histogram({ name: 'database_connection_pool_acquire_duration_seconds', help: 'Time spent waiting for a connection (successful or not).', buckets: LATENCY_BUCKETS, registers });
+  // The query alone (the connection held), apart from the wait: "work got slower" vs "not enough connections".
+  const queryDuration = new Histogram({ name: 'database_query_duration_seconds', help: 'Time a request held its pool connection (the query).', buckets: LATENCY_BUCKETS, registers });
 
   new Gauge({ name: 'task_queue_depth', help: 'Tasks waiting for a worker.', registers, collect() { this.set(sources.workers().queueDepth); } });
   new Gauge({ name: 'task_queue_oldest_age_seconds', help: 'Age of the oldest queued task.', registers, collect() { this.set(sources.workers().oldestQueuedMs / 1000); } });
+  new Gauge({ name: 'task_oldest_running_seconds', help: 'Age of the longest-running current task attempt (0 when none runs).', registers, collect() { this.set(sources.workers().oldestRunningMs / 1000); } });
+  new Gauge({
+    name: 'task_store_tasks',
+    help: 'Tasks in the durable task store, by status (queued, running, succeeded, failed).',
+    labelNames: ['status'],
+    registers,
+    collect() {
+      for (const [status, n] of Object.entries(sources.taskCounts())) this.set({ status }, n);
+    },
+  });
+  const tasksEnqueued = new Counter({ name: 'tasks_enqueued_total', help: 'Tasks accepted (answered 202).', registers });
   new Gauge({ name: 'task_workers_busy', help: 'Worker slots running a task.', registers, collect() { this.set(sources.workers().busy); } });
   new Gauge({ name: 'task_workers_max', help: 'Worker slots (concurrency).', registers, collect() { this.set(sources.workers().concurrency); } });
   const taskTimeouts = new Counter({ name: 'task_timeouts_total', help: 'Task attempts cut by the per-task timeout.', registers });
@@ -80,6 +96,8 @@ export function createServiceMetrics(service: { name: string; version: string; r
     acquireTimeouts,
     queueFull,
     acquireDuration,
+    queryDuration,
+    tasksEnqueued,
     taskTimeouts,
     taskRetries,
     tasksFinished,

@@ -11,6 +11,7 @@ import type { ServiceMetrics } from './metrics.js';
 import type { ConnectionPool } from './pool.js';
 import type { SagaProcessor } from './sagas/processor.js';
 import type { SagaStore } from './sagas/store.js';
+import type { TaskStore } from './tasks/store.js';
 import type { WorkerPool } from './workers.js';
 
 /** Everything the handlers touch; built once by createTargetService. */
@@ -20,6 +21,7 @@ export interface RouteContext {
   readonly metrics: ServiceMetrics;
   readonly pool: ConnectionPool;
   readonly workers: WorkerPool;
+  readonly tasks: TaskStore;
   readonly dependency: DependencyClient | undefined;
   readonly sagas: SagaStore;
   readonly processor: SagaProcessor;
@@ -58,10 +60,12 @@ const executeWorkflow: Handler = async (ctx, _req, log) => {
   metrics.acquireDuration.observe(lease.waitedMs / 1000);
   if (lease.waitedMs >= SLOW_ACQUIRE_MS) log.warn({ waitedMs: Math.round(lease.waitedMs), pool: pool.stats() }, 'slow connection pool acquire');
   const queryMs = sampleDurationMs(ctx.config.pool.queryLatency);
+  const queryStarted = performance.now();
   try {
     await sleep(queryMs);
   } finally {
     lease.release();
+    metrics.queryDuration.observe((performance.now() - queryStarted) / 1000);
   }
   return { status: 200, body: { status: 'ok', workflowId: randomUUID(), dbWaitMs: Math.round(lease.waitedMs), queryMs: Math.round(queryMs) } };
 };
@@ -70,6 +74,7 @@ const enqueueTask: Handler = async (ctx, req, log) => {
   const kind = stringField(await readJsonBody(req), 'kind', 'default');
   try {
     const task = ctx.workers.enqueue(kind);
+    ctx.metrics.tasksEnqueued.inc();
     return { status: 202, body: { taskId: task.id, kind } };
   } catch (err) {
     if (!(err instanceof TaskQueueFullError)) throw err;
@@ -77,6 +82,8 @@ const enqueueTask: Handler = async (ctx, req, log) => {
     return { status: 503, body: { error: 'task queue full' } };
   }
 };
+
+const taskSummary: Handler = async (ctx) => ({ status: 200, body: { counts: ctx.tasks.countsByStatus() } });
 
 const placeOrder: Handler = async (ctx, req, log) => {
   const body = await readJsonBody(req);
@@ -121,7 +128,7 @@ const health: Handler = async (ctx) => {
 /** Route table: path -> method -> handler. The path is also the `endpoint` metric label. */
 const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   '/api/workflows/execute': { GET: executeWorkflow, POST: executeWorkflow },
-  '/api/tasks': { POST: enqueueTask },
+  '/api/tasks': { POST: enqueueTask, GET: taskSummary },
   '/api/orders': { POST: placeOrder },
   '/api/sagas': { POST: createSaga, GET: sagaSummary },
   '/healthz': { GET: health },

@@ -9,23 +9,27 @@ import { createRequestListener } from './routes.js';
 import { SagaProcessor } from './sagas/processor.js';
 import { SagaRecovery } from './sagas/recovery.js';
 import { SagaStore } from './sagas/store.js';
+import { TaskStore } from './tasks/store.js';
 import { WorkerPool } from './workers.js';
 
 export interface TargetServiceOptions {
   readonly config: ServiceConfig;
   readonly logger: Logger;
-  /** Directory for sagas.db; without it the saga table is in memory and does not survive restarts. */
+  /** Directory for sagas.db and tasks.db; without it both are in memory and do not survive restarts. */
   readonly dataDir?: string;
   /** Base URL of the outbound dependency (from the lab's provides), required when config.dependency is set. */
   readonly dependencyUrl?: string;
 }
+
+/** The durable task queue's file in the service's data dir (the drills count lost work from it). */
+export const TASKS_DB = 'tasks.db';
 
 /** A composed target service: call listen(), later close(). */
 export interface TargetService {
   readonly metrics: ServiceMetrics;
   /** Starts background loops and listens; resolves to the bound port. */
   listen(port: number, host: string): Promise<number>;
-  /** Graceful stop: refuse new connections, fail waiters, abandon in-flight sagas, close the DB. */
+  /** Graceful stop: refuse new connections, fail waiters, hand running tasks back to the queue, abandon in-flight sagas, close the DBs. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -37,15 +41,17 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
   const { config, logger } = options;
   const pool = new ConnectionPool(config.pool);
   const sagas = SagaStore.open(options.dataDir ? join(options.dataDir, 'sagas.db') : ':memory:');
+  const tasks = TaskStore.open(options.dataDir ? join(options.dataDir, TASKS_DB) : ':memory:');
   // Gauges read live state at scrape time; `workers` is declared below but only read once serving.
   const metrics = createServiceMetrics(config.service, {
     pool: () => pool.stats(),
     workers: () => workers.stats(),
+    taskCounts: () => tasks.countsByStatus(),
     sagaCounts: () => sagas.countsByStatus(),
     oldestRunningSagaUpdatedAt: () => sagas.oldestRunningUpdatedAt(),
   });
 
-  const workers = new WorkerPool(config.workers, {
+  const workers = new WorkerPool(tasks, config.workers, {
     onTimeout: (task, timeoutMs, willRetry) => {
       metrics.taskTimeouts.inc();
       logger.warn({ taskId: task.id, kind: task.kind, attempt: task.attempt, timeoutMs, willRetry, workers: workers.stats() }, 'task timed out');
@@ -56,6 +62,8 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
       metrics.taskRun.observe(runMs / 1000);
       if (outcome === 'failed') logger.error({ taskId: task.id, kind: task.kind, attempts: task.attempt }, 'task failed: attempts exhausted');
     },
+    onRecovered: (count) => logger.warn({ count }, 'task queue: re-queued attempts a previous process was running when it stopped'),
+    onError: (err) => logger.error({ err }, 'task store error'),
   });
 
   let dependency: DependencyClient | undefined;
@@ -93,7 +101,7 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
     : undefined;
 
   const server: Server = createServer(
-    createRequestListener({ config, logger, metrics, pool, workers, dependency, sagas, processor, startedAt: Date.now() }),
+    createRequestListener({ config, logger, metrics, pool, workers, tasks, dependency, sagas, processor, startedAt: Date.now() }),
   );
   server.keepAliveTimeout = 10_000;
 
@@ -113,6 +121,7 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          workers.start();
           processor.start();
           recovery?.start();
           const interval = config.observability.statsLogIntervalMs;
@@ -135,6 +144,7 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
       await closed;
       clearTimeout(force);
       sagas.close();
+      tasks.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sampleDurationMs, type DurationSpec, type Random } from './distribution.js';
-import { TaskQueueFullError } from './errors.js';
+import type { TaskRow, TaskStore } from './tasks/store.js';
 
 export interface WorkerPoolOptions {
   readonly concurrency: number;
@@ -16,7 +16,7 @@ export interface Task {
   readonly id: string;
   readonly kind: string;
   readonly enqueuedAt: number;
-  attempt: number;
+  readonly attempt: number;
 }
 
 /** What the worker pool reports; the service turns these into metrics and log lines. */
@@ -24,6 +24,10 @@ export interface WorkerPoolEvents {
   onTimeout?(task: Task, timeoutMs: number, willRetry: boolean): void;
   onRetry?(task: Task): void;
   onFinished?(task: Task, outcome: 'succeeded' | 'failed', runMs: number): void;
+  /** Attempts a previous process was running when it died, put back in the queue at start(). */
+  onRecovered?(count: number): void;
+  /** The store failed (disk full, locked): the pool keeps serving and retries on the next dispatch. */
+  onError?(err: unknown): void;
 }
 
 export interface WorkerPoolStats {
@@ -34,94 +38,128 @@ export interface WorkerPoolStats {
   readonly taskTimeoutMs: number | null;
   /** Age of the oldest queued task, ms (0 when the queue is empty). */
   readonly oldestQueuedMs: number;
+  /** Age of the longest-running current attempt, ms (0 when none runs). */
+  readonly oldestRunningMs: number;
 }
 
+const toTask = (row: TaskRow): Task => ({ id: row.id, kind: row.kind, enqueuedAt: row.enqueued_at, attempt: row.attempt });
+
 /**
- * A bounded worker pool consuming an in-memory FIFO task queue — the seed-000 backlog.
+ * A bounded worker pool consuming the durable task queue (`TaskStore`) — the seed-000 backlog.
  *
  * Each attempt's duration comes from a long-tailed distribution. Without `taskTimeoutMs` the rare long
  * attempts keep their slots until every worker is stuck and the queue only grows. With a timeout, a slow
- * attempt is cut and re-queued as a retry (attempt + 1) until `maxAttempts`: long tails stop holding
- * slots, but a timeout set below the normal duration turns every task into retries — the cascade.
- * Queued tasks are in memory: a restart drops them, as a broker without persistence would.
+ * attempt is cut and re-queued as a retry (attempt + 1, at the back) until `maxAttempts`: long tails stop
+ * holding slots, but a timeout set below the normal duration turns every task into retries — the cascade.
+ * The queue is durable: a restart drops nothing; `start()` re-queues what a dead process was running.
  */
 export class WorkerPool {
-  private readonly queue: Task[] = [];
-  private busy = 0;
+  /** This process's identity in the store: attempts it runs are `running` under this owner. */
+  readonly owner = `pid-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<string, { task: Task; startedAt: number; timer: NodeJS.Timeout }>();
   private closed = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private started = false;
   private readonly random: Random;
 
   constructor(
+    private readonly store: TaskStore,
     private readonly options: WorkerPoolOptions,
     private readonly events: WorkerPoolEvents = {},
   ) {
     this.random = options.random ?? Math.random;
   }
 
-  /** Queues a new task. Throws `TaskQueueFullError` when `maxQueueDepth` is reached. */
+  /** Re-queues the attempts of a process that died, then starts consuming the queue. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    const recovered = this.store.recoverOrphans(this.owner);
+    if (recovered > 0) this.events.onRecovered?.(recovered);
+    this.dispatch();
+  }
+
+  /** Accepts a new task. Throws `TaskQueueFullError` when `maxQueueDepth` tasks are queued already. */
   enqueue(kind = 'default'): Task {
-    const max = this.options.maxQueueDepth;
-    if (max !== null && this.queue.length >= max) throw new TaskQueueFullError(this.queue.length, max);
-    const task: Task = { id: randomUUID(), kind, enqueuedAt: Date.now(), attempt: 1 };
-    this.queue.push(task);
+    const task = toTask(this.store.enqueue(kind, this.options.maxQueueDepth));
     this.dispatch();
     return task;
   }
 
   stats(): WorkerPoolStats {
-    const oldest = this.queue[0];
+    const now = Date.now();
+    const oldestQueued = this.store.oldestQueuedAt();
+    let oldestRunning: number | undefined;
+    for (const r of this.running.values()) oldestRunning = Math.min(oldestRunning ?? r.startedAt, r.startedAt);
     return {
       concurrency: this.options.concurrency,
-      busy: this.busy,
-      queueDepth: this.queue.length,
+      busy: this.running.size,
+      queueDepth: this.store.queuedCount(),
       maxQueueDepth: this.options.maxQueueDepth,
       taskTimeoutMs: this.options.taskTimeoutMs,
-      oldestQueuedMs: oldest ? Date.now() - oldest.enqueuedAt : 0,
+      oldestQueuedMs: oldestQueued === undefined ? 0 : Math.max(0, now - oldestQueued),
+      oldestRunningMs: oldestRunning === undefined ? 0 : Math.max(0, now - oldestRunning),
     };
   }
 
-  /** Stops dispatching and abandons running attempts (their timers are cleared). Queued tasks are dropped. */
+  /**
+   * Stops dispatching and hands the running attempts back to the queue (they keep their place), so the
+   * next process runs them. Queued tasks stay queued: nothing accepted is dropped.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.queue.length = 0;
+    for (const r of this.running.values()) clearTimeout(r.timer);
+    this.running.clear();
+    this.store.recoverOrphans(this.owner, { own: true });
   }
 
   private dispatch(): void {
-    while (!this.closed && this.busy < this.options.concurrency && this.queue.length > 0) {
-      const task = this.queue.shift();
-      if (task) this.run(task);
+    if (!this.started || this.closed) return;
+    const free = this.options.concurrency - this.running.size;
+    if (free <= 0) return;
+    let claimed: TaskRow[];
+    try {
+      claimed = this.store.claim(free, this.owner);
+    } catch (err) {
+      this.events.onError?.(err);
+      return;
     }
+    for (const row of claimed) this.run(toTask(row));
   }
 
   private run(task: Task): void {
-    this.busy++;
     const durationMs = sampleDurationMs(this.options.taskDuration, this.random);
     const timeoutMs = this.options.taskTimeoutMs;
     const timedOut = timeoutMs !== null && durationMs > timeoutMs;
     const runMs = timedOut ? timeoutMs : durationMs;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.busy--;
-      if (timedOut) this.timeOut(task, timeoutMs);
-      else this.events.onFinished?.(task, 'succeeded', runMs);
+      this.running.delete(task.id);
+      if (this.closed) return;
+      try {
+        if (timedOut) this.timeOut(task, timeoutMs);
+        else {
+          this.store.finish(task.id, this.owner, 'succeeded');
+          this.events.onFinished?.(task, 'succeeded', runMs);
+        }
+      } catch (err) {
+        this.events.onError?.(err);
+      }
       this.dispatch();
     }, runMs);
-    this.timers.add(timer);
+    this.running.set(task.id, { task, startedAt: Date.now(), timer });
   }
 
   private timeOut(task: Task, timeoutMs: number): void {
     const willRetry = task.attempt < this.options.maxAttempts;
     this.events.onTimeout?.(task, timeoutMs, willRetry);
     if (!willRetry) {
+      this.store.finish(task.id, this.owner, 'failed');
       this.events.onFinished?.(task, 'failed', timeoutMs);
       return;
     }
-    task.attempt++;
+    const next: Task = { ...task, attempt: task.attempt + 1 };
     // Retries go to the back of the queue, ahead of nothing: they compete with new work (the cascade).
-    this.queue.push(task);
-    this.events.onRetry?.(task);
+    this.store.retry(task.id, this.owner, next.attempt);
+    this.events.onRetry?.(next);
   }
 }
