@@ -186,7 +186,7 @@ describe.skipIf(!prometheusAvailable('lab custom target'))('startLab with a cust
 
       // Deploy v2 through the deploy tool: the team's command ran, the ingress serves it, Prometheus sees it.
       const deployed = await call('deploy.deploy_service', { ref: 'v2', reason: 'ship v2' });
-      expect(deployed.rollout).toMatchObject({ kind: 'deploy', trigger: 'tool', ref: 'v2', revision: v2, outcome: 'succeeded' });
+      expect(deployed.rollout).toMatchObject({ kind: 'deploy', triggeredBy: 'deploy-tool', ref: 'v2', revision: v2, outcome: 'succeeded' });
       expect(await hello(lab)).toEqual({ greeting: 'hello from v2', revision: v2 });
       await waitUntil('Prometheus scraping v2', async () => (await lab.prometheus.queryVector('app_build_info{job="team-api"}'))[0]?.metric.revision === v2, { timeoutMs: 15_000, intervalMs: 500 });
 

@@ -135,6 +135,26 @@ describe('deployer MCP server (real target processes behind the ingress)', () =>
     expect(performance.now() - started).toBeLessThan(100);
     await call('maintenance_mode', { enabled: false });
     expect((await get('/api/workflows/execute')).status).toBe(200);
+    // Every switch is recorded (the drills judge "maintenance without a human" from it), newest first in the status.
+    expect(deployer.maintenanceSwitches().map((m) => [m.enabled, m.changed, m.trigger])).toEqual([[true, true, 'tool'], [false, true, 'tool']]);
+    const status = structured<{ maintenanceHistory: { enabled: boolean; triggeredBy: string; trigger?: string }[] }>(await call('rollout_status'));
+    expect(status.maintenanceHistory.map((m) => [m.enabled, m.triggeredBy, m.trigger])).toEqual([[false, 'deploy-tool', undefined], [true, 'deploy-tool', undefined]]);
+  });
+
+  it('rollout_status gives what finding the last known-good release takes: ids, revisions, versions, times, outcomes, liveUntil', async () => {
+    const status = structured<{ history: Record<string, unknown>[] }>(await call('rollout_status'));
+    const [rollback, failed, first] = status.history;
+    for (const r of status.history) {
+      expect(r).toHaveProperty('releaseId');
+      expect(r).toHaveProperty('revision');
+      expect(r).toHaveProperty('startedAt');
+      expect(r).toHaveProperty('finishedAt');
+      expect(r).not.toHaveProperty('trigger');
+      expect(r.triggeredBy).toBe('deploy-tool');
+    }
+    expect(rollback).toMatchObject({ kind: 'rollback', releaseId: 'r1', version: '1.4.2', previousReleaseId: 'r2', previousVersion: '1.5.0', outcome: 'succeeded', liveUntil: null });
+    expect(failed).toMatchObject({ kind: 'deploy', releaseId: 'r2', version: '1.5.0', previousReleaseId: 'r1', previousVersion: '1.4.2', outcome: 'failed', liveUntil: rollback!.startedAt });
+    expect(first).toMatchObject({ releaseId: 'r1', previousReleaseId: undefined, outcome: 'succeeded', liveUntil: failed!.startedAt });
   });
 
   it('refuses unknown refs and impossible rollbacks as tool errors, changing nothing', async () => {

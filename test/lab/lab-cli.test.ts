@@ -47,16 +47,17 @@ describe('firebreak lab', () => {
 
       client = new Client({ name: 'lab-cli-test', version: '0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(config.mcpServers.deploy?.url ?? '')));
-      // The fault (after the scenario's warm-up) commits release 1.5.0 and deploys it: a failed rollout by `fault`.
+      // The fault (after the scenario's warm-up) commits release 1.5.0 and deploys it: a failed rollout by the
+      // release pipeline, as the responder sees it (the lab's own `fault` trigger never reaches the tools).
       await expect
         .poll(
           async () => {
-            const status = (await client?.callTool({ name: 'rollout_status', arguments: {} }))?.structuredContent as { history: { trigger: string; outcome: string }[] };
-            return status.history.map((h) => `${h.trigger}:${h.outcome}`);
+            const status = (await client?.callTool({ name: 'rollout_status', arguments: {} }))?.structuredContent as { history: { triggeredBy: string; outcome: string; trigger?: string }[] };
+            return status.history.map((h) => `${h.trigger ?? h.triggeredBy}:${h.outcome}`);
           },
           { timeout: 60_000, interval: 1_000 },
         )
-        .toEqual(['fault:failed', 'lab:succeeded']);
+        .toEqual(['release-pipeline:failed', 'release-pipeline:succeeded']);
       expect(stderr).toMatch(/fault injected at/);
     } finally {
       await client?.close();

@@ -69,7 +69,7 @@ describe.skipIf(!prometheusAvailable('lab pool-exhaustion'))('startLab(pool-exha
       const fixed = mergeConfig(JSON.parse(String(file.content)) as Record<string, unknown>, scenario.solution.config);
       await structured('github.create_or_update_file', { owner: 'acme', repo: 'workflows-api', path: 'service.config.json', content: toJsonFile(fixed), message: 'Raise pool size to 50, fail fast', branch: 'main', sha: file.sha });
       const deployed = await structured('deploy.deploy_service', { ref: 'main', reason: 'pool fix' });
-      expect(deployed.rollout).toMatchObject({ outcome: 'succeeded', trigger: 'tool' });
+      expect(deployed.rollout).toMatchObject({ outcome: 'succeeded', triggeredBy: 'deploy-tool' });
 
       const recovered = await lab.waitForSlos({ timeoutMs: 90_000 });
       expect(recovered.ok).toBe(true);

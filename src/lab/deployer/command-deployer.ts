@@ -122,10 +122,12 @@ export function createCommandDeployer(options: CommandDeployerOptions): Deployer
           health,
         },
         maintenance: maintenance.state(),
+        maintenanceHistory: maintenance.history().reverse(),
         history: o.historyLimit === undefined ? rollouts : rollouts.slice(0, o.historyLimit),
       };
     },
     setMaintenance: maintenance.set,
+    maintenanceSwitches: () => maintenance.history(),
     rollouts: () => history.list(),
     current: () => current,
     async stop() {

@@ -131,10 +131,12 @@ export function createDeployer(options: DeployerOptions): Deployer {
           health: handle ? await probeHealth(`${handle.url}/healthz`) : { ok: false, error: `no process running (${s.state()})` },
         },
         maintenance: maintenance.state(),
+        maintenanceHistory: maintenance.history().reverse(),
         history: o.historyLimit === undefined ? rollouts : rollouts.slice(0, o.historyLimit),
       };
     },
     setMaintenance: maintenance.set,
+    maintenanceSwitches: () => maintenance.history(),
     rollouts: () => history.list(),
     kill: (signal) => supervisor?.kill(signal) ?? false,
     current: () => supervisor?.release,

@@ -30,6 +30,7 @@ export class RolloutHistory {
       version: o.release.version,
       previousReleaseId: o.previous?.id,
       previousRevision: o.previous?.revision,
+      previousVersion: o.previous?.version,
       reason: o.reason,
       startedAt: new Date().toISOString(),
       finishedAt: undefined,

@@ -5,7 +5,7 @@ import { redactJson } from '../../security/redact.js';
 import { fail, ok } from '../../tools/servers/result.js';
 import { DeployerStoppedError, IdempotencyConflictError, IdempotencyStoreError, InvalidIdempotencyKeyError, RollbackTargetError, UnknownRefError } from './errors.js';
 import { IDEMPOTENCY_KEY } from './idempotency.js';
-import type { DeployerControl, Rollout } from './types.js';
+import type { DeployerControl, DeploymentStatus, Rollout } from './types.js';
 
 /** The name the lab registers this server under: tools are then `deploy.deploy_service` etc. */
 export const DEPLOYER_SERVER_NAME = 'deploy';
@@ -35,6 +35,32 @@ function keyOf(arg: string | undefined, meta: RequestMeta | undefined): string |
   return key;
 }
 
+/**
+ * Who started a rollout, as a responder may see it: the service's release pipeline (the lab's own setup and
+ * the team's releases alike) or a call of this server's tools. The lab's bookkeeping (`lab`, `fault`) would
+ * tell a responder which release is the injected fault, so it never leaves the deployer.
+ */
+export type RolloutInitiator = 'release-pipeline' | 'deploy-tool';
+
+const initiator = (trigger: Rollout['trigger']): RolloutInitiator => (trigger === 'tool' ? 'deploy-tool' : 'release-pipeline');
+
+/** A rollout record as the tools show it: `triggeredBy` instead of the lab's trigger, and (in the history) `liveUntil`. */
+function publicRollout(rollout: Rollout, extra: { liveUntil?: string | null } = {}): Record<string, unknown> {
+  const { trigger, ...rest } = rollout;
+  return { ...rest, triggeredBy: initiator(trigger), ...extra };
+}
+
+/**
+ * `rollout_status`: the current release and the history, each rollout with when its release stopped being
+ * live (`liveUntil`: the start of the next rollout; null for the live one), so a responder can tell which
+ * release was live, and for how long, before an incident began.
+ */
+function publicStatus(status: DeploymentStatus): Record<string, unknown> {
+  const history = status.history.map((r, i) => publicRollout(r, { liveUntil: i === 0 ? null : (status.history[i - 1]?.startedAt ?? null) }));
+  const maintenanceHistory = status.maintenanceHistory.map(({ trigger, ...m }) => ({ ...m, triggeredBy: initiator(trigger) }));
+  return { ...status, history, maintenanceHistory };
+}
+
 /** One line, for headlines that end up in exception messages and logs. */
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
@@ -44,7 +70,7 @@ const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
  * the stderr/log tails follow once, and the JSON block leaves them out (they are in structuredContent).
  */
 function rolloutResult(rollout: Rollout): CallToolResult {
-  const value = redactJson({ ...rollout }) as unknown as Record<string, unknown>;
+  const value = redactJson(publicRollout(rollout));
   if (rollout.outcome === 'succeeded') return ok({ rollout: value });
   const evidence = [rollout.stderrTail && `--- service stderr (tail) ---\n${rollout.stderrTail}`, rollout.logTail && `--- service log (tail) ---\n${rollout.logTail}`].filter(Boolean).join('\n');
   const replay = rollout.replayed ? ` (rollout ${rollout.id}, recorded earlier under this idempotency key: not run again)` : '';
@@ -126,11 +152,13 @@ export function createDeployerServer(control: DeployerControl, options: { name?:
     'rollout_status',
     {
       title: 'Rollout status',
-      description: 'The running release (ref, revision, version, state, restarts, live /healthz), maintenance mode, and the history of rollouts with timestamps and outcomes (newest first).',
+      description:
+        'The running release (ref, revision, version, state, restarts, live /healthz), maintenance mode and its switches, and the history of rollouts (newest first): ' +
+        'each with its release id, revision and version, the previous release, start/finish times, outcome, who triggered it, and liveUntil (when the next rollout replaced it; null while live).',
       inputSchema: { limit: z.number().int().min(1).max(100).optional().describe('How many rollouts of history to return (default 20)') },
       annotations: { title: 'Rollout status', ...READ_ONLY },
     },
-    async (args) => guarded(async () => ok(redactJson(await control.status({ historyLimit: args.limit ?? 20 })) as unknown as Record<string, unknown>)),
+    async (args) => guarded(async () => ok(redactJson(publicStatus(await control.status({ historyLimit: args.limit ?? 20 }))))),
   );
 
   server.registerTool(

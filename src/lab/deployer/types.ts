@@ -34,6 +34,7 @@ export interface Rollout {
   /** Release running before this rollout (undefined for the first). */
   readonly previousReleaseId: string | undefined;
   readonly previousRevision: string | undefined;
+  readonly previousVersion: string | undefined;
   readonly reason: string | undefined;
   readonly startedAt: string;
   finishedAt: string | undefined;
@@ -69,6 +70,17 @@ export interface MaintenanceState {
   readonly replayed?: boolean;
 }
 
+/** One maintenance switch, as the deployer recorded it. */
+export interface MaintenanceSwitchRecord {
+  /** ISO time of the call. */
+  readonly at: string;
+  readonly enabled: boolean;
+  /** False when maintenance was already in that state. */
+  readonly changed: boolean;
+  readonly trigger: RolloutTrigger;
+  readonly reason: string | undefined;
+}
+
 /**
  * What deploy, rollback and maintenance calls may say besides their arguments. With `idempotencyKey` the
  * action happens at most once per key (see `DeployKeys`): a repeat gets the recorded outcome, marked `replayed`.
@@ -99,6 +111,8 @@ export interface DeploymentStatus {
   readonly maintenance: MaintenanceState;
   /** Newest first. */
   readonly history: readonly Rollout[];
+  /** Every maintenance switch, newest first. */
+  readonly maintenanceHistory: readonly MaintenanceSwitchRecord[];
 }
 
 /**
@@ -114,6 +128,8 @@ export interface DeployerControl {
   setMaintenance(enabled: boolean, options?: ActionOptions): Promise<MaintenanceState>;
   /** Every rollout so far, oldest first (a copy). */
   rollouts(): Rollout[];
+  /** Every maintenance switch so far, oldest first (a copy). */
+  maintenanceSwitches(): MaintenanceSwitchRecord[];
 }
 
 /** Maintenance switch, implemented by the lab's ingress. */
