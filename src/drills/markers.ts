@@ -13,6 +13,14 @@ export interface RolloutEvent {
   trigger?: 'lab' | 'fault' | 'tool';
 }
 
+/** A maintenance switch made through the deploy tools. */
+export interface MaintenanceEvent {
+  at: string;
+  enabled: boolean;
+  /** False when it was already in that state. */
+  changed: boolean;
+}
+
 /** The drill's clock readings, ms since epoch. */
 export interface DrillMoments {
   injectedAt?: number;
@@ -26,9 +34,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * The markers of the report chart: the fault, the alert, every PR opened and merged on the forge, every
- * deploy and rollback, and recovery. Forge events and rollouts before `since` (lab setup) are left out.
+ * deploy and rollback, maintenance switched on or off, and recovery. Forge events and rollouts before `since` (lab setup) are left out.
  */
-export function collectMarkers(m: DrillMoments, forgeEvents: readonly ForgeEvent[], rollouts: readonly RolloutEvent[]): DrillMarker[] {
+export function collectMarkers(m: DrillMoments, forgeEvents: readonly ForgeEvent[], rollouts: readonly RolloutEvent[], maintenance: readonly MaintenanceEvent[] = []): DrillMarker[] {
   const markers: DrillMarker[] = [];
   const after = (at: string): boolean => m.since === undefined || Date.parse(at) >= m.since;
   if (m.injectedAt !== undefined) markers.push({ kind: 'fault', at: iso(m.injectedAt), label: 'fault' });
@@ -43,16 +51,19 @@ export function collectMarkers(m: DrillMoments, forgeEvents: readonly ForgeEvent
     const label = `${r.kind}${r.trigger === 'fault' ? ' (fault)' : ''}${r.ok ? '' : ' (failed)'}`;
     markers.push({ kind: r.kind, at: r.at, label });
   }
+  for (const s of maintenance) {
+    if (after(s.at) && s.changed) markers.push({ kind: 'maintenance', at: s.at, label: `maintenance ${s.enabled ? 'on' : 'off'}` });
+  }
   if (m.recoveredAt !== undefined) markers.push({ kind: 'recovery', at: iso(m.recoveredAt), label: 'recovered' });
   return markers.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 /**
  * Counts what the response did to the world, from the forge's and the deployer's own records: forge
- * activity from `since` (the response start) on, and rollouts a tool call asked for (by time when the
- * deployer does not say who asked).
+ * activity from `since` (the response start) on, rollouts a tool call asked for (by time when the
+ * deployer does not say who asked), and maintenance switches from `since` on.
  */
-export function countSideEffects(forgeEvents: readonly ForgeEvent[], rollouts: readonly RolloutEvent[], since?: number): SideEffects {
+export function countSideEffects(forgeEvents: readonly ForgeEvent[], rollouts: readonly RolloutEvent[], since?: number, maintenance: readonly MaintenanceEvent[] = []): SideEffects {
   const after = (at: string): boolean => since === undefined || Date.parse(at) >= since;
   const events = forgeEvents.filter((e) => after(e.at));
   const outs = rollouts.filter((r) => (r.trigger !== undefined ? r.trigger === 'tool' : after(r.at)));
@@ -62,5 +73,6 @@ export function countSideEffects(forgeEvents: readonly ForgeEvent[], rollouts: r
     deploys: outs.filter((r) => r.kind === 'deploy' && r.ok).length,
     failedDeploys: outs.filter((r) => r.kind === 'deploy' && !r.ok).length,
     rollbacks: outs.filter((r) => r.kind === 'rollback').length,
+    maintenance: maintenance.filter((s) => after(s.at)).length,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dependencyOptionsSchema } from '../lab/dependency/config.js';
-import { serviceConfigSchema } from '../lab/target/config.js';
+import { isServiceSetting, serviceConfigSchema } from '../lab/target/config.js';
 
 /**
  * The schema of a drill scenario file (scenarios/*.yaml). A scenario describes a world (the target, its
@@ -11,7 +11,7 @@ import { serviceConfigSchema } from '../lab/target/config.js';
 
 // The taxonomy personas answer with is the workflow's; scenarios are scored against the same list.
 export { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
-import { ROOT_CAUSE_CATEGORIES } from '../workflows/outputs.js';
+import { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -129,18 +129,41 @@ const killServiceFault = z.strictObject({
   signal: z.enum(['SIGKILL', 'SIGTERM']).default('SIGKILL'),
 });
 
-/** A release is committed to main and deployed: `config` is merged over main's service.config.json. */
-const badReleaseFault = z.strictObject({
-  kind: z.literal('bad-release'),
-  description,
+/** A later release the team ships on top of the bad one (e.g. a hotfix that does not help). */
+const followUpRelease = z.strictObject({
   config: serviceConfigInput,
-  message: z.string().min(1).default('Release'),
+  message: z.string().min(1),
+  /** When it is committed and deployed, counted from the injection (the first release). */
+  afterMs: durationMs.pipe(z.number().int().nonnegative().max(600_000)),
 });
+
+/**
+ * A release is committed to main and deployed: `config` is merged over main's service.config.json. Each
+ * follow-up is merged over main as it is then, committed and deployed `afterMs` after the injection; the
+ * inject phase ends when the last one is deployed, so the responder never sees one land mid-response.
+ */
+const badReleaseFault = z
+  .strictObject({
+    kind: z.literal('bad-release'),
+    description,
+    config: serviceConfigInput,
+    message: z.string().min(1).default('Release'),
+    followUps: z.array(followUpRelease).max(5).default([]),
+  })
+  .superRefine((f, ctx) => {
+    f.followUps.forEach((u, i) => {
+      const previous = f.followUps[i - 1];
+      if (previous && u.afterMs < previous.afterMs) ctx.addIssue({ code: 'custom', message: `must not be earlier than followUps.${i - 1}.afterMs (${previous.afterMs} ms)`, path: ['followUps', i, 'afterMs'] });
+    });
+  });
+
+/** Nothing is injected: the no-fault drill (its alert fires on a healthy service). */
+const noFault = z.strictObject({ kind: z.literal('none'), description });
 
 /** Anything else (custom targets): a command, run with the lab's URLs in the environment. */
 const commandFault = z.strictObject({ kind: z.literal('command'), description, run: commandSchema });
 
-const faultSchema = z.discriminatedUnion('kind', [trafficFault, dependencyOutageFault, killServiceFault, badReleaseFault, commandFault]);
+const faultSchema = z.discriminatedUnion('kind', [trafficFault, dependencyOutageFault, killServiceFault, badReleaseFault, commandFault, noFault]);
 
 const alertSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an alert name (letters, digits, underscore)'),
@@ -173,11 +196,53 @@ const limitsSchema = z.strictObject({
   mitigate: durationMs.optional(),
 });
 
-/** The known fix, for runner tests and docs. Never shown to personas. */
+/**
+ * The known right response, for calibration, runner tests and docs. Never shown to personas.
+ * - `config`: merge `config` over main's service.config.json, PR, merge, deploy;
+ * - `rollback`: roll back to `to`: `known-good` (default) is the release live before the fault — not the
+ *   deployer's "previous successful rollout", which after a failed hotfix is the bad release itself;
+ *   `previous` is the deployer's default;
+ * - `wait`: change nothing and let it pass (a third party's outage);
+ * - `none`: nothing is broken (the no-fault drill).
+ */
 const solutionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('config'), description, config: serviceConfigInput }),
-  z.strictObject({ kind: z.literal('rollback'), description }),
+  z.strictObject({ kind: z.literal('rollback'), description, to: z.enum(['known-good', 'previous']).default('known-good') }),
+  z.strictObject({ kind: z.literal('wait'), description }),
+  z.strictObject({ kind: z.literal('none'), description }),
 ]);
+
+/** A service.config.json setting or section, dotted: `pool.size`, `sagas.recovery`, `workers`. */
+const settingKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'a dotted config key like "pool.size" or "sagas.recovery"');
+
+/**
+ * Ground truth for scoring ONLY. Either a diagnosis — the root-cause category, the component, and the
+ * config keys (prefixes) a fix may change — or `action: none`: nothing is broken, the right response
+ * changes nothing. Keys a bad-release fault (and its follow-ups) changed are always allowed too.
+ */
+const expectedSchema = z
+  .strictObject({
+    /** `none`: a no-fault drill. Default `diagnose`. */
+    action: z.enum(['diagnose', 'none']).default('diagnose'),
+    category: z.enum(ROOT_CAUSE_CATEGORIES).optional(),
+    component: kebab.optional(),
+    /** Config keys (or prefixes) a fix may change; anything else merged or deployed is harm. */
+    settings: z.array(settingKey).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.action === 'none') {
+      for (const key of ['category', 'component', 'settings'] as const) {
+        if (e[key] !== undefined) ctx.addIssue({ code: 'custom', message: 'not allowed with action: none (nothing is broken, so there is no cause to name)', path: [key] });
+      }
+      return;
+    }
+    if (e.category === undefined) ctx.addIssue({ code: 'custom', message: 'required: the expected root-cause category (or action: none)', path: ['category'] });
+    if (e.component === undefined) ctx.addIssue({ code: 'custom', message: 'required: the expected component (or action: none)', path: ['component'] });
+  })
+  .transform((e): ExpectedOutcome => (e.action === 'none' ? { action: 'none' } : { action: 'diagnose', category: e.category!, component: e.component!, settings: e.settings ?? [] }));
+
+/** What a scenario expects, parsed: a diagnosis (with the settings a fix may change) or no action at all. */
+export type ExpectedOutcome = { action: 'diagnose'; category: RootCauseCategory; component: string; settings: string[] } | { action: 'none' };
 
 export const scenarioSchema = z
   .strictObject({
@@ -195,7 +260,7 @@ export const scenarioSchema = z
     /** Report chart queries (fraction of failed requests, p95 seconds); default: the lab ingress. */
     series: z.strictObject({ errorRate: promql.optional(), p95Seconds: promql.optional() }).prefault({}),
     /** Ground truth for scoring ONLY: never handed to the responder. */
-    expected: z.strictObject({ category: z.enum(ROOT_CAUSE_CATEGORIES), component: kebab }),
+    expected: expectedSchema,
     limits: limitsSchema.prefault({}),
     solution: solutionSchema.optional(),
   })
@@ -212,6 +277,17 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', message: 'a dependency-outage fault needs target.dependency', path: ['target', 'dependency'] });
     }
     if (s.solution?.kind === 'config' && s.target.kind === 'custom') ctx.addIssue({ code: 'custom', message: 'config solutions apply to the builtin target only', path: ['solution', 'kind'] });
+    const noAction = s.expected.action === 'none';
+    if (s.fault.kind === 'none' && !noAction) ctx.addIssue({ code: 'custom', message: 'a scenario with no fault expects no action: use expected: { action: none }', path: ['expected'] });
+    if (s.solution?.kind === 'none' && !noAction) ctx.addIssue({ code: 'custom', message: 'solution none goes with expected: { action: none }', path: ['solution', 'kind'] });
+    if (s.solution && s.solution.kind !== 'none' && noAction) ctx.addIssue({ code: 'custom', message: `expected action none: the only right response is solution kind none, not ${s.solution.kind}`, path: ['solution', 'kind'] });
+    if (s.solution?.kind === 'rollback' && s.fault.kind !== 'bad-release') ctx.addIssue({ code: 'custom', message: 'a rollback solution needs a bad-release fault (there is no earlier release to go back to)', path: ['solution', 'kind'] });
+    // Guarded: after an issue inside `expected` zod still runs this refinement, on the untransformed value.
+    if (s.expected.action === 'diagnose' && Array.isArray(s.expected.settings) && s.target.kind === 'builtin') {
+      s.expected.settings.forEach((key, i) => {
+        if (!isServiceSetting(key)) ctx.addIssue({ code: 'custom', message: `'${key}' is not a service.config.json setting`, path: ['expected', 'settings', i] });
+      });
+    }
   });
 
 /** A validated scenario, durations in ms, defaults filled in. `source` is the file it came from. */

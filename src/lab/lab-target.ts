@@ -19,6 +19,8 @@ export interface LabTarget {
   readonly deployer: DeployerControl & { current(): Release | undefined };
   /** Signals the service process (builtin only: the supervisor restarts it). */
   readonly kill: ((signal: NodeJS.Signals) => boolean) | undefined;
+  /** The data dir every release shares (sagas.db, tasks.db); builtin only. */
+  readonly dataDir: string | undefined;
 }
 
 export interface LabTargetInputs {
@@ -54,11 +56,12 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
   let result: LabTarget;
   if (target.kind === 'builtin') {
     const logFile = join(workDir, 'logs', `${name}.log`);
+    const dataDir = join(workDir, 'data');
     const deployer = createDeployer({
       repoDir: repo.repoDir,
       releasesDir,
       logFile,
-      dataDir: join(workDir, 'data'),
+      dataDir,
       provides: o.provides,
       serviceName: name,
       maintenance: ingress,
@@ -67,7 +70,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       onRollout: o.onRollout,
     });
     teardown.add('deployer', () => deployer.stop());
-    result = { name, logFile, metricsPath: '/metrics', deployer, kill: (signal) => deployer.kill(signal) };
+    result = { name, logFile, metricsPath: '/metrics', deployer, kill: (signal) => deployer.kill(signal), dataDir };
   } else {
     if (target.start) {
       const start = target.start;
@@ -89,7 +92,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       onRollout: o.onRollout,
     });
     teardown.add('deployer', () => deployer.stop());
-    result = { name, logFile: target.logFile, metricsPath: target.metricsPath, deployer, kill: undefined };
+    result = { name, logFile: target.logFile, metricsPath: target.metricsPath, deployer, kill: undefined, dataDir: undefined };
   }
   const first = await result.deployer.deploy('main', { trigger: 'lab', reason: 'lab start' });
   if (first.outcome !== 'succeeded') {

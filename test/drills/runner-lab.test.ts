@@ -41,7 +41,7 @@ describe.skipIf(!available)('runDrill on a real lab', () => {
 
   it('runs pool-exhaustion end to end with a stub responder: detect, respond, verify, report, tear down', async () => {
     const scenario = await loadScenario('pool-exhaustion');
-    if (scenario.target.kind !== 'builtin' || scenario.solution?.kind !== 'config') throw new Error('pool-exhaustion should ship a config solution');
+    if (scenario.target.kind !== 'builtin' || scenario.solution?.kind !== 'config' || scenario.expected.action === 'none') throw new Error('pool-exhaustion should ship a config solution');
     const seen: Seen = { alerts: [], mcpServers: [], services: [], toolArgs: [], toolResults: [] };
     const respond = knownFixResponder({ config: scenario.solution.config, diagnosis: scenario.expected }, seen);
     const progress: DrillProgress[] = [];
@@ -57,7 +57,10 @@ describe.skipIf(!available)('runDrill on a real lab', () => {
     expect(result.score).toMatchObject({ detected: true, localized: true, rootCause: true, mitigated: true, withinLimits: true, toolCalls: 6 });
     expect(result.score.ttdMs).toBeGreaterThan(10_000); // the alert has `for: 10s`
     expect(result.score.ttmMs).toBeGreaterThan(result.score.ttdMs!);
-    expect(result.score.sideEffects).toEqual({ pullRequests: 1, merges: 1, deploys: 1, failedDeploys: 0, rollbacks: 0 });
+    expect(result.score.sideEffects).toEqual({ pullRequests: 1, merges: 1, deploys: 1, failedDeploys: 0, rollbacks: 0, maintenance: 0 });
+    // Harm judged from the lab's own records: the merged and deployed keys are all pool settings.
+    expect(result.score.harm).toEqual([]);
+    expect(result.score.harmNotChecked).toEqual([]);
     expect(result.model).toBe('runner test stub (no model)');
     expect(result.markers.map((m) => m.kind)).toEqual(['fault', 'alert', 'pr', 'merge', 'deploy', 'recovery']);
     // The chart shows the incident: errors above the alert threshold, then back to ~0.
