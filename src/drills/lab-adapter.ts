@@ -53,7 +53,7 @@ async function recoveredSince(lab: Lab, since: number, until: number): Promise<n
 
 /** The deployer's rollout as a chart marker / side effect. */
 export function rolloutEvent(r: Rollout): RolloutEvent {
-  return { at: r.finishedAt ?? r.startedAt, kind: r.kind, ok: r.outcome === 'succeeded', ref: r.ref, trigger: r.trigger };
+  return { at: r.finishedAt ?? r.startedAt, startedAt: r.startedAt, kind: r.kind, ok: r.outcome === 'succeeded', ref: r.ref, trigger: r.trigger };
 }
 
 /** The lab's own wait timeout, as the phase's deadline (its detail — pending alerts, failing checks — kept). */

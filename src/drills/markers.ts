@@ -5,6 +5,8 @@ import type { DrillMarker, SideEffects } from './types.js';
 export interface RolloutEvent {
   /** ISO timestamp of when it finished (or started, if it never finished). */
   at: string;
+  /** ISO timestamp of when it started (absent in reports written before it existed). */
+  startedAt?: string;
   kind: 'deploy' | 'rollback';
   ok: boolean;
   /** The git ref or revision deployed. */
@@ -75,4 +77,17 @@ export function countSideEffects(forgeEvents: readonly ForgeEvent[], rollouts: r
     rollbacks: outs.filter((r) => r.kind === 'rollback').length,
     maintenance: maintenance.filter((s) => after(s.at)).length,
   };
+}
+
+/**
+ * When the response first changed the running service, ms: the start of a deploy or rollback a tool asked
+ * for, or a maintenance switch, from `since` on. Undefined when it changed nothing (merging alone does not
+ * change the running service).
+ */
+export function firstChange(rollouts: readonly RolloutEvent[], maintenance: readonly MaintenanceEvent[], since: number): number | undefined {
+  const times = [
+    ...rollouts.filter((r) => r.trigger === 'tool').map((r) => Date.parse(r.startedAt ?? r.at)),
+    ...maintenance.map((m) => Date.parse(m.at)),
+  ].filter((t) => Number.isFinite(t) && t >= since);
+  return times.length === 0 ? undefined : Math.min(...times);
 }

@@ -1,6 +1,6 @@
 import type { Alert } from '../workflows/alert.js';
 import type { IncidentRecord } from '../workflows/incident.js';
-import { collectMarkers, countSideEffects, type RolloutEvent } from './markers.js';
+import { collectMarkers, countSideEffects, firstChange, type RolloutEvent } from './markers.js';
 import type { ForgeEvent } from '../lab/forge/events.js';
 import type { WorldEvidence } from './harm.js';
 import { scoreDrill } from './score.js';
@@ -28,6 +28,8 @@ export interface DrillFacts {
   evidence?: WorldEvidence;
 }
 
+const withFirstChange = (at: number | undefined): { firstChangeAt?: number } => (at === undefined ? {} : { firstChangeAt: at });
+
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /**
@@ -46,6 +48,7 @@ export function buildDrillResult(f: DrillFacts): DrillResult {
     phases: f.phases,
     ...moments,
     ...(f.responseStartedAt !== undefined ? { responseStartedAt: f.responseStartedAt } : {}),
+    ...(f.responseStartedAt !== undefined ? withFirstChange(firstChange(f.rollouts, maintenance, f.responseStartedAt)) : {}),
     record: f.record,
     sideEffects,
     series: f.series,

@@ -12,6 +12,8 @@ export interface DrillObservation {
   alertAt?: number;
   /** When the responder got the alert; harm is judged from here on (undefined: no response ran). */
   responseStartedAt?: number;
+  /** When the response first changed the running service (deploy, rollback, maintenance switch); undefined: never. */
+  firstChangeAt?: number;
   /** Start of the window in which the SLOs held after the response. */
   recoveredAt?: number;
   record?: IncidentRecord;
@@ -42,7 +44,14 @@ export function scoreDrill(obs: DrillObservation): { score: DrillScore; diagnosi
   // A phase that failed outright is the most useful headline: it explains the criteria that follow from it.
   for (const p of obs.phases) if (!p.ok && p.error && p.phase !== 'teardown') reasons.push(p.error);
 
-  const harm = assessHarm({ plan, series: obs.series ?? [], record, ...(obs.responseStartedAt !== undefined ? { responseStartedAt: obs.responseStartedAt } : {}), ...(obs.evidence ? { evidence: obs.evidence } : {}) });
+  const harm = assessHarm({
+    plan,
+    series: obs.series ?? [],
+    record,
+    ...(obs.responseStartedAt !== undefined ? { responseStartedAt: obs.responseStartedAt } : {}),
+    ...(obs.firstChangeAt !== undefined ? { firstChangeAt: obs.firstChangeAt } : {}),
+    ...(obs.evidence ? { evidence: obs.evidence } : {}),
+  });
   for (const h of harm.harm) pushOnce(reasons, h);
 
   const ttdMs = obs.injectedAt !== undefined && obs.alertAt !== undefined ? Math.max(0, obs.alertAt - obs.injectedAt) : null;

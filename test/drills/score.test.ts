@@ -130,15 +130,15 @@ describe('harm', () => {
     f.series = f.series.map((p) => (p.t > last - 10_000 ? { ...p, errorRate: 1, p95Seconds: 0.001 } : p));
     const result = buildDrillResult(f);
     expect(result.passed).toBe(false);
-    expect(result.score.harm).toEqual(['harm: the service ended worse than the response found it: error ratio 11.3% -> 100.0% (more than +2 points)']);
+    // Before = the worst 10 s from just before the response to its first change of the service (the deploy).
+    expect(result.score.harm).toEqual(['harm: the service ended worse than the response found it: error ratio 15.0% -> 100.0% (more than +2 points and x1.25)']);
     expect(result.reason).toBe(result.score.harm[0]);
   });
 
   it('counts p95 as worse only beyond x1.25 AND +0.1 s', () => {
     const f = poolExhaustionFacts();
-    const start = f.responseStartedAt!;
     const last = f.series.at(-1)!.t;
-    const at = (before: number, after: number) => f.series.map((p) => ({ ...p, errorRate: 0, p95Seconds: p.t > last - 10_000 ? after : p.t > start - 10_000 && p.t <= start ? before : p.p95Seconds }));
+    const at = (before: number, after: number) => f.series.map((p) => ({ ...p, errorRate: 0, p95Seconds: p.t > last - 10_000 ? after : before }));
     f.series = at(0.05, 0.14); // x2.8 but only +0.09 s
     expect(buildDrillResult(f).score.harm).toEqual([]);
     f.series = at(2, 2.4); // +0.4 s but only x1.2
@@ -159,8 +159,8 @@ describe('harm', () => {
     const result = buildDrillResult(f);
     expect(result.passed).toBe(false);
     expect(result.score.harm).toEqual([
-      'harm: unrelated settings changed by PR #3 (merged): workers.concurrency, workers.taskTimeoutMs — expected changes only under pool.size, pool.acquireTimeoutMs, pool.maxWaiters',
-      'harm: unrelated settings deployed (release r1 -> r2): workers.concurrency, workers.taskTimeoutMs — expected changes only under pool.size, pool.acquireTimeoutMs, pool.maxWaiters',
+      'harm: unrelated settings changed by PR #3 (merged): workers.concurrency, workers.taskTimeoutMs — allowed: expected: pool.size, pool.acquireTimeoutMs, pool.maxWaiters',
+      'harm: unrelated settings deployed (release r1 -> r2): workers.concurrency, workers.taskTimeoutMs — allowed: expected: pool.size, pool.acquireTimeoutMs, pool.maxWaiters',
     ]);
   });
 
@@ -202,6 +202,28 @@ describe('harm', () => {
     const f = poolExhaustionFacts();
     f.evidence = { ...f.evidence!, tasks: { accepted: 3_400, stored: 3_280 } };
     expect(buildDrillResult(f).score.harm).toEqual(['harm: accepted work lost: 120 of 3400 tasks accepted with 202 are no longer in the task store']);
+  });
+
+  it('never counts an incident that develops on its own as harm: a response that changed nothing is not "worse"', () => {
+    const f = poolExhaustionFacts();
+    f.rollouts = f.rollouts.filter((r) => r.trigger === 'lab');
+    f.forgeEvents = [];
+    f.evidence = { ...f.evidence!, landed: [], releases: { atResponseStart: f.evidence!.releases!.atResponseStart!, atEnd: f.evidence!.releases!.atResponseStart! } };
+    f.series = f.series.map((p) => ({ ...p, errorRate: p.t > f.responseStartedAt! ? 0.3 : p.errorRate }));
+    const result = buildDrillResult(f);
+    expect(result.score.harm).toEqual([]);
+    expect(result.score.health?.after.errorRate).toBeCloseTo(0.3, 6);
+    expect(result.score.sideEffects).toMatchObject({ deploys: 0, rollbacks: 0, maintenance: 0 });
+  });
+
+  it('compares with the worst state before the response first changed the service, so a ramp is not pinned on it', () => {
+    const f = poolExhaustionFacts();
+    const start = f.responseStartedAt!;
+    const deployAt = Date.parse(f.rollouts.at(-1)!.at);
+    const last = f.series.at(-1)!.t;
+    // Errors still ramping when the alert fired (5%), 30% by the time of the deploy, 31% at the end: not harm.
+    f.series = f.series.map((p) => ({ ...p, errorRate: p.t <= start ? 0.05 : p.t <= deployAt ? 0.3 : p.t > last - 10_000 ? 0.31 : 0.3 }));
+    expect(buildDrillResult(f).score.harm).toEqual([]);
   });
 
   it('says which rules it could not check rather than passing them silently', () => {
