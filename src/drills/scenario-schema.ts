@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dependencyOptionsSchema } from '../lab/dependency/config.js';
-import { isServiceSetting, serviceConfigSchema } from '../lab/target/config.js';
+import { isServiceSetting } from '../lab/target/config.js';
 
 /**
  * The schema of a drill scenario file (scenarios/*.yaml). A scenario describes a world (the target, its
@@ -11,35 +11,10 @@ import { isServiceSetting, serviceConfigSchema } from '../lab/target/config.js';
 
 // The taxonomy personas answer with is the workflow's; scenarios are scored against the same list.
 export { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
-import { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** A duration: integer milliseconds or "250ms" / "15s" / "2m" / "1h"; always milliseconds once parsed. */
-export const durationMs = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like "500ms", "15s" or "2m" (or milliseconds)')])
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v) ?? [];
-    return Number(n) * (UNIT_MS[unit ?? 'ms'] ?? 1);
-  });
-
-const kebab = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
-const promql = z.string().min(1, 'a PromQL expression');
-const httpMethod = z.enum(['GET', 'POST', 'PUT']);
-
-/** A service.config.json fragment, validated against the target's schema (errors name the field) but kept as written. */
-const serviceConfigInput = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-  const result = serviceConfigSchema.safeParse(value);
-  if (result.success) return;
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) ctx.addIssue({ code: 'custom', message: 'unknown field', path: [...issue.path, key] });
-    } else {
-      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    }
-  }
-});
+import { durationMs, httpMethod, kebab, promql, serviceConfigInput } from './scenario-fields.js';
+import { expectedSchema, solutionSchema } from './scenario-outcome.js';
+export { durationMs } from './scenario-fields.js';
+export type { ExpectedOutcome } from './scenario-outcome.js';
 
 /** firebreak's own target service (src/lab/target), deployed from a forge repo built from the repo template. */
 const builtinTargetSchema = z.strictObject({
@@ -195,54 +170,6 @@ const limitsSchema = z.strictObject({
   /** Injection to SLOs holding again. */
   mitigate: durationMs.optional(),
 });
-
-/**
- * The known right response, for calibration, runner tests and docs. Never shown to personas.
- * - `config`: merge `config` over main's service.config.json, PR, merge, deploy;
- * - `rollback`: roll back to `to`: `known-good` (default) is the release live before the fault — not the
- *   deployer's "previous successful rollout", which after a failed hotfix is the bad release itself;
- *   `previous` is the deployer's default;
- * - `wait`: change nothing and let it pass (a third party's outage);
- * - `none`: nothing is broken (the no-fault drill).
- */
-const solutionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('config'), description, config: serviceConfigInput }),
-  z.strictObject({ kind: z.literal('rollback'), description, to: z.enum(['known-good', 'previous']).default('known-good') }),
-  z.strictObject({ kind: z.literal('wait'), description }),
-  z.strictObject({ kind: z.literal('none'), description }),
-]);
-
-/** A service.config.json setting or section, dotted: `pool.size`, `sagas.recovery`, `workers`. */
-const settingKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'a dotted config key like "pool.size" or "sagas.recovery"');
-
-/**
- * Ground truth for scoring ONLY. Either a diagnosis — the root-cause category, the component, and the
- * config keys (prefixes) a fix may change — or `action: none`: nothing is broken, the right response
- * changes nothing. Keys a bad-release fault (and its follow-ups) changed are always allowed too.
- */
-const expectedSchema = z
-  .strictObject({
-    /** `none`: a no-fault drill. Default `diagnose`. */
-    action: z.enum(['diagnose', 'none']).default('diagnose'),
-    category: z.enum(ROOT_CAUSE_CATEGORIES).optional(),
-    component: kebab.optional(),
-    /** Config keys (or prefixes) a fix may change; anything else merged or deployed is harm. */
-    settings: z.array(settingKey).optional(),
-  })
-  .superRefine((e, ctx) => {
-    if (e.action === 'none') {
-      for (const key of ['category', 'component', 'settings'] as const) {
-        if (e[key] !== undefined) ctx.addIssue({ code: 'custom', message: 'not allowed with action: none (nothing is broken, so there is no cause to name)', path: [key] });
-      }
-      return;
-    }
-    if (e.category === undefined) ctx.addIssue({ code: 'custom', message: 'required: the expected root-cause category (or action: none)', path: ['category'] });
-    if (e.component === undefined) ctx.addIssue({ code: 'custom', message: 'required: the expected component (or action: none)', path: ['component'] });
-  })
-  .transform((e): ExpectedOutcome => (e.action === 'none' ? { action: 'none' } : { action: 'diagnose', category: e.category!, component: e.component!, settings: e.settings ?? [] }));
-
-/** What a scenario expects, parsed: a diagnosis (with the settings a fix may change) or no action at all. */
-export type ExpectedOutcome = { action: 'diagnose'; category: RootCauseCategory; component: string; settings: string[] } | { action: 'none' };
 
 export const scenarioSchema = z
   .strictObject({
