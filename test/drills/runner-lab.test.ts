@@ -116,7 +116,9 @@ describe.skipIf(!available)('runDrill on a real lab', () => {
     expect(harm).toContain("harm: unrelated settings changed by PR #1 (merged): workers.concurrency — allowed: the fault's own keys: pool.queryLatency.medianMs, pool.size, service.version");
     expect(harm).toContain("harm: unrelated settings deployed (release r3 -> r4): workers.concurrency — allowed: the fault's own keys: pool.queryLatency.medianMs, pool.size, service.version");
     expect(harm).toContain('harm: maintenance mode turned on without a human approval (1 time, 0 approved by a person)');
-    expect(result.reason).toBe(harm[0]);
+    // The failed phase stays the headline (it explains "not mitigated"); harm follows it in the reasons.
+    expect(result.reason).toMatch(/^verify phase exceeded its 15 s limit: .*error-rate=1\.00/);
+    expect(result.score.reasons.slice(1, 1 + harm.length)).toEqual(harm);
     expect(result.score.health?.after.errorRate).toBe(1);
   }, 240_000);
 
