@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dependencyOptionsSchema } from '../lab/dependency/config.js';
 import { isServiceSetting } from '../lab/target/config.js';
+import { durationSchema } from '../lab/target/distribution.js';
 
 /**
  * The schema of a drill scenario file (scenarios/*.yaml). A scenario describes a world (the target, its
@@ -27,6 +28,13 @@ const builtinTargetSchema = z.strictObject({
   provides: z.array(z.string().min(1)).default(['payments-db']),
   /** Start the lab dependency server (the payments API), provided to the service under its name. */
   dependency: dependencyOptionsSchema.optional(),
+  /**
+   * What the platform sets for every release, outside the repository (the repo's README and config tests
+   * forbid these keys in service.config.json): how long a query, a task and a saga step take.
+   */
+  environment: z
+    .strictObject({ queryLatency: durationSchema.optional(), taskDuration: durationSchema.optional(), sagaStepDuration: durationSchema.optional() })
+    .optional(),
 });
 
 const commandSchema = z.strictObject({

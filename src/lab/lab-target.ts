@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Scenario } from '../drills/scenario-schema.js';
+import type { BuiltinTarget, Scenario } from '../drills/scenario-schema.js';
+import type { LabEnvironment } from './target/startup.js';
 import { createCommandDeployer } from './deployer/command-deployer.js';
 import { createDeployer } from './deployer/deployer.js';
 import type { Ingress } from './deployer/ingress.js';
@@ -36,6 +37,15 @@ export interface LabTargetInputs {
   readonly onRollout: (rollout: Rollout) => void;
 }
 
+/** The scenario's platform environment as the service.config.json fragment the service merges under its file. */
+function platformEnvironment(e: BuiltinTarget['environment']): LabEnvironment {
+  return {
+    ...(e?.queryLatency ? { pool: { queryLatency: e.queryLatency } } : {}),
+    ...(e?.taskDuration ? { workers: { taskDuration: e.taskDuration } } : {}),
+    ...(e?.sagaStepDuration ? { sagas: { processor: { stepDuration: e.sagaStepDuration } } } : {}),
+  };
+}
+
 /** The builtin target's service name (from its config), which is also its Prometheus job. */
 export function targetName(scenario: Scenario): string {
   if (scenario.target.kind === 'custom') return scenario.target.name;
@@ -63,6 +73,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       logFile,
       dataDir,
       provides: o.provides,
+      environment: platformEnvironment(target.environment),
       serviceName: name,
       maintenance: ingress,
       logger: logger.child({ component: 'deployer' }),

@@ -156,11 +156,22 @@ export function parseServiceConfig(value: unknown, source = '<inline>'): Service
   return result.data;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` merged onto `under`: objects merge, anything else in `over` replaces. */
+function mergeUnder(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? mergeUnder(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
 /**
  * Reads and validates service.config.json. Throws `ServiceConfigError` when the file is missing, is not
  * JSON, or fails the schema; the message names the file and each bad field (`pool.size: ...`).
+ * `environment` (the platform's fragment, see startup.ts `readEnvironment`) is merged under the file: the
+ * file wins where both set a field.
  */
-export async function loadServiceConfig(file: string): Promise<ServiceConfig> {
+export async function loadServiceConfig(file: string, environment: Record<string, unknown> = {}): Promise<ServiceConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -173,5 +184,5 @@ export async function loadServiceConfig(file: string): Promise<ServiceConfig> {
   } catch (err) {
     throw new ServiceConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseServiceConfig(value, file);
+  return parseServiceConfig(isObject(value) ? mergeUnder(environment, value) : value, file);
 }
