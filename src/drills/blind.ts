@@ -24,7 +24,8 @@ export interface LeakTerms {
 
 /** The canonical strings that would give the answer away for this plan. */
 export function leakTerms(plan: Pick<DrillPlan, 'name' | 'expected'>): LeakTerms {
-  const answer = [canonical(plan.expected.category)].filter(Boolean);
+  // A no-action scenario has no cause to leak (and "none" is an ordinary word: `jitter: "none"`).
+  const answer = plan.expected.action === 'none' ? [] : [canonical(plan.expected.category)].filter(Boolean);
   const identity = [canonical(plan.name)].filter((t) => t.length > 0 && !answer.includes(t));
   return { answer, identity, all: [...answer, ...identity] };
 }

@@ -2,6 +2,8 @@ export { runDrill, type RunDrillOptions } from './runner.js';
 export { runDrills, type RunDrillsOptions, type DrillRunSummary } from './run-many.js';
 export type { DrillLab, Responder, ResponderLab, ResponderService, StartDrillLab, StartDrillLabOptions } from './lab-port.js';
 export { scoreDrill, type DrillObservation } from './score.js';
+export { assessHarm, healthWindow, HARM_MARGINS, type ConfigSnapshot, type HarmAssessment, type HarmInput, type LandedChange, type WorldEvidence } from './harm.js';
+export { changedSettings, unrelatedSettings, METADATA_SETTINGS } from './settings.js';
 export { buildDrillResult, type DrillFacts } from './result.js';
 export { extractDiagnosis, categoryMatches, componentMatches } from './diagnosis.js';
 export { blindAlert, findLeaks, leakTerms, type LeakTerms } from './blind.js';

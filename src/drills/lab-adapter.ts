@@ -1,6 +1,7 @@
 import { LabWaitTimeoutError } from '../lab/lab-errors.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import type { Rollout } from '../lab/deployer/types.js';
+import { gatherEvidence } from './evidence.js';
 import type { DrillLab, StartDrillLab } from './lab-port.js';
 import type { RolloutEvent } from './markers.js';
 import { PhaseDeadlineError } from './phases.js';
@@ -14,8 +15,8 @@ export function drillLab(lab: Lab): DrillLab {
   const remaining = (deadline: number): number => Math.max(1, deadline - Date.now());
   return {
     mcpServers: lab.mcpServers,
-    async inject() {
-      await lab.inject();
+    async inject(signal) {
+      await lab.inject({ signal });
     },
     waitForAlert: ({ signal, deadline }) => deadlined(lab.waitForAlert({ signal, timeoutMs: remaining(deadline) })),
     async waitForSlos({ holdSeconds, signal, deadline, since }) {
@@ -32,6 +33,10 @@ export function drillLab(lab: Lab): DrillLab {
     },
     rollouts: () => lab.rollouts().map(rolloutEvent),
     forgeEvents: () => lab.forge.events.list(),
+    async evidence({ responseStartedAt, signal }) {
+      signal.throwIfAborted();
+      return gatherEvidence(lab, responseStartedAt);
+    },
     stop: () => lab.stop(),
   };
 }
@@ -48,7 +53,7 @@ async function recoveredSince(lab: Lab, since: number, until: number): Promise<n
 
 /** The deployer's rollout as a chart marker / side effect. */
 export function rolloutEvent(r: Rollout): RolloutEvent {
-  return { at: r.finishedAt ?? r.startedAt, kind: r.kind, ok: r.outcome === 'succeeded', ref: r.ref, trigger: r.trigger };
+  return { at: r.finishedAt ?? r.startedAt, startedAt: r.startedAt, kind: r.kind, ok: r.outcome === 'succeeded', ref: r.ref, trigger: r.trigger };
 }
 
 /** The lab's own wait timeout, as the phase's deadline (its detail — pending alerts, failing checks — kept). */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ForgeEvent } from '../lab/forge/events.js';
 import type { IncidentRecord } from '../workflows/incident.js';
 import type { Alert } from '../workflows/alert.js';
+import type { WorldEvidence } from './harm.js';
 import type { RolloutEvent } from './markers.js';
 import type { Scenario } from './scenario.js';
 import type { SeriesPoint } from './types.js';
@@ -26,6 +27,12 @@ export interface DrillLab {
   series(signal: AbortSignal): Promise<SeriesPoint[]>;
   rollouts(): RolloutEvent[];
   forgeEvents(): ForgeEvent[];
+  /**
+   * What the harm rules judge, gathered from the lab's own records at teardown (before stop): configs merged
+   * and deployed since `responseStartedAt`, maintenance switches, task accounting. Optional: a lab without
+   * it gets those rules reported as not checked.
+   */
+  evidence?(opts: { responseStartedAt: number; signal: AbortSignal }): Promise<WorldEvidence>;
   /** Stops every process the lab started; idempotent. */
   stop(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import type { Alert } from '../workflows/alert.js';
 import type { IncidentRecord } from '../workflows/incident.js';
-import { collectMarkers, countSideEffects, type RolloutEvent } from './markers.js';
+import { collectMarkers, countSideEffects, firstChange, type RolloutEvent } from './markers.js';
 import type { ForgeEvent } from '../lab/forge/events.js';
+import type { WorldEvidence } from './harm.js';
 import { scoreDrill } from './score.js';
 import type { DrillPlan, DrillResult, PhaseRecord, SeriesPoint } from './types.js';
 
@@ -23,7 +24,11 @@ export interface DrillFacts {
   series: SeriesPoint[];
   forgeEvents: readonly ForgeEvent[];
   rollouts: readonly RolloutEvent[];
+  /** What the lab saw for the harm rules (configs merged and deployed, maintenance switches, task accounting). */
+  evidence?: WorldEvidence;
 }
+
+const withFirstChange = (at: number | undefined): { firstChangeAt?: number } => (at === undefined ? {} : { firstChangeAt: at });
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -35,9 +40,20 @@ export function buildDrillResult(f: DrillFacts): DrillResult {
   const moments = { injectedAt: f.injectedAt, alertAt: f.alertAt, recoveredAt: f.recoveredAt };
   // Markers show all activity after injection (a bad-deploy fault is itself a deploy); side effects count
   // only what the response did.
-  const markers = collectMarkers({ ...moments, since: f.injectedAt ?? f.startedAt }, f.forgeEvents, f.rollouts);
-  const sideEffects = countSideEffects(f.forgeEvents, f.rollouts, f.responseStartedAt ?? Number.POSITIVE_INFINITY);
-  const { score, diagnosis } = scoreDrill({ plan: f.plan, phases: f.phases, ...moments, record: f.record, sideEffects });
+  const maintenance = f.evidence?.maintenance ?? [];
+  const markers = collectMarkers({ ...moments, since: f.injectedAt ?? f.startedAt }, f.forgeEvents, f.rollouts, maintenance);
+  const sideEffects = countSideEffects(f.forgeEvents, f.rollouts, f.responseStartedAt ?? Number.POSITIVE_INFINITY, maintenance);
+  const { score, diagnosis } = scoreDrill({
+    plan: f.plan,
+    phases: f.phases,
+    ...moments,
+    ...(f.responseStartedAt !== undefined ? { responseStartedAt: f.responseStartedAt } : {}),
+    ...(f.responseStartedAt !== undefined ? withFirstChange(firstChange(f.rollouts, maintenance, f.responseStartedAt)) : {}),
+    record: f.record,
+    sideEffects,
+    series: f.series,
+    ...(f.evidence ? { evidence: f.evidence } : {}),
+  });
   if (f.cancelled && !score.reasons.includes('cancelled')) score.reasons.unshift('cancelled');
   const passed = score.passed && !f.cancelled;
   const result: DrillResult = {

@@ -112,7 +112,7 @@ function blindedAlert(raw: unknown, terms: LeakTerms, logger: Logger): Alert {
   return alert;
 }
 
-/** Reads the series, rollouts and forge events for the report, then stops the lab — whatever happened before. */
+/** Reads the series, rollouts, forge events and harm evidence for the report, then stops the lab — whatever happened before. */
 async function collectAndStop(lab: DrillLab, facts: DrillFacts, clock: PhaseClock, logger: Logger, teardownMs: number): Promise<void> {
   const signal = new AbortController().signal; // teardown runs even when the drill was cancelled
   await clock.run('teardown', teardownMs, async (s) => {
@@ -126,6 +126,15 @@ async function collectAndStop(lab: DrillLab, facts: DrillFacts, clock: PhaseCloc
       facts.forgeEvents = lab.forgeEvents();
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'could not read rollouts or forge events for the report');
+    }
+    if (facts.responseStartedAt !== undefined && lab.evidence) {
+      try {
+        facts.evidence = await lab.evidence({ responseStartedAt: facts.responseStartedAt, signal: AbortSignal.any([s, AbortSignal.timeout(15_000)]) });
+      } catch (err) {
+        // Reported in the score as rules not checked, never silently as "no harm".
+        facts.evidence = { notMeasured: [`harm evidence: ${(err as Error).message}`] };
+        logger.warn({ err: (err as Error).message }, 'could not gather the harm evidence');
+      }
     }
     await lab.stop();
   }, { cancel: signal }).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'lab teardown failed'));

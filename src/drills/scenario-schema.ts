@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dependencyOptionsSchema } from '../lab/dependency/config.js';
-import { serviceConfigSchema } from '../lab/target/config.js';
+import { isServiceSetting } from '../lab/target/config.js';
+import { durationSchema } from '../lab/target/distribution.js';
 
 /**
  * The schema of a drill scenario file (scenarios/*.yaml). A scenario describes a world (the target, its
@@ -11,35 +12,10 @@ import { serviceConfigSchema } from '../lab/target/config.js';
 
 // The taxonomy personas answer with is the workflow's; scenarios are scored against the same list.
 export { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
-import { ROOT_CAUSE_CATEGORIES } from '../workflows/outputs.js';
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** A duration: integer milliseconds or "250ms" / "15s" / "2m" / "1h"; always milliseconds once parsed. */
-export const durationMs = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like "500ms", "15s" or "2m" (or milliseconds)')])
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v) ?? [];
-    return Number(n) * (UNIT_MS[unit ?? 'ms'] ?? 1);
-  });
-
-const kebab = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
-const promql = z.string().min(1, 'a PromQL expression');
-const httpMethod = z.enum(['GET', 'POST', 'PUT']);
-
-/** A service.config.json fragment, validated against the target's schema (errors name the field) but kept as written. */
-const serviceConfigInput = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-  const result = serviceConfigSchema.safeParse(value);
-  if (result.success) return;
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) ctx.addIssue({ code: 'custom', message: 'unknown field', path: [...issue.path, key] });
-    } else {
-      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    }
-  }
-});
+import { durationMs, httpMethod, kebab, promql, serviceConfigInput } from './scenario-fields.js';
+import { expectedSchema, solutionSchema } from './scenario-outcome.js';
+export { durationMs } from './scenario-fields.js';
+export type { ExpectedOutcome } from './scenario-outcome.js';
 
 /** firebreak's own target service (src/lab/target), deployed from a forge repo built from the repo template. */
 const builtinTargetSchema = z.strictObject({
@@ -52,6 +28,13 @@ const builtinTargetSchema = z.strictObject({
   provides: z.array(z.string().min(1)).default(['payments-db']),
   /** Start the lab dependency server (the payments API), provided to the service under its name. */
   dependency: dependencyOptionsSchema.optional(),
+  /**
+   * What the platform sets for every release, outside the repository (the repo's README and config tests
+   * forbid these keys in service.config.json): how long a query, a task and a saga step take.
+   */
+  environment: z
+    .strictObject({ queryLatency: durationSchema.optional(), taskDuration: durationSchema.optional(), sagaStepDuration: durationSchema.optional() })
+    .optional(),
 });
 
 const commandSchema = z.strictObject({
@@ -129,18 +112,41 @@ const killServiceFault = z.strictObject({
   signal: z.enum(['SIGKILL', 'SIGTERM']).default('SIGKILL'),
 });
 
-/** A release is committed to main and deployed: `config` is merged over main's service.config.json. */
-const badReleaseFault = z.strictObject({
-  kind: z.literal('bad-release'),
-  description,
+/** A later release the team ships on top of the bad one (e.g. a hotfix that does not help). */
+const followUpRelease = z.strictObject({
   config: serviceConfigInput,
-  message: z.string().min(1).default('Release'),
+  message: z.string().min(1),
+  /** When it is committed and deployed, counted from the injection (the first release). */
+  afterMs: durationMs.pipe(z.number().int().nonnegative().max(600_000)),
 });
+
+/**
+ * A release is committed to main and deployed: `config` is merged over main's service.config.json. Each
+ * follow-up is merged over main as it is then, committed and deployed `afterMs` after the injection; the
+ * inject phase ends when the last one is deployed, so the responder never sees one land mid-response.
+ */
+const badReleaseFault = z
+  .strictObject({
+    kind: z.literal('bad-release'),
+    description,
+    config: serviceConfigInput,
+    message: z.string().min(1).default('Release'),
+    followUps: z.array(followUpRelease).max(5).default([]),
+  })
+  .superRefine((f, ctx) => {
+    f.followUps.forEach((u, i) => {
+      const previous = f.followUps[i - 1];
+      if (previous && u.afterMs < previous.afterMs) ctx.addIssue({ code: 'custom', message: `must not be earlier than followUps.${i - 1}.afterMs (${previous.afterMs} ms)`, path: ['followUps', i, 'afterMs'] });
+    });
+  });
+
+/** Nothing is injected: the no-fault drill (its alert fires on a healthy service). */
+const noFault = z.strictObject({ kind: z.literal('none'), description });
 
 /** Anything else (custom targets): a command, run with the lab's URLs in the environment. */
 const commandFault = z.strictObject({ kind: z.literal('command'), description, run: commandSchema });
 
-const faultSchema = z.discriminatedUnion('kind', [trafficFault, dependencyOutageFault, killServiceFault, badReleaseFault, commandFault]);
+const faultSchema = z.discriminatedUnion('kind', [trafficFault, dependencyOutageFault, killServiceFault, badReleaseFault, commandFault, noFault]);
 
 const alertSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an alert name (letters, digits, underscore)'),
@@ -173,12 +179,6 @@ const limitsSchema = z.strictObject({
   mitigate: durationMs.optional(),
 });
 
-/** The known fix, for runner tests and docs. Never shown to personas. */
-const solutionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('config'), description, config: serviceConfigInput }),
-  z.strictObject({ kind: z.literal('rollback'), description }),
-]);
-
 export const scenarioSchema = z
   .strictObject({
     name: kebab,
@@ -195,7 +195,7 @@ export const scenarioSchema = z
     /** Report chart queries (fraction of failed requests, p95 seconds); default: the lab ingress. */
     series: z.strictObject({ errorRate: promql.optional(), p95Seconds: promql.optional() }).prefault({}),
     /** Ground truth for scoring ONLY: never handed to the responder. */
-    expected: z.strictObject({ category: z.enum(ROOT_CAUSE_CATEGORIES), component: kebab }),
+    expected: expectedSchema,
     limits: limitsSchema.prefault({}),
     solution: solutionSchema.optional(),
   })
@@ -212,6 +212,17 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', message: 'a dependency-outage fault needs target.dependency', path: ['target', 'dependency'] });
     }
     if (s.solution?.kind === 'config' && s.target.kind === 'custom') ctx.addIssue({ code: 'custom', message: 'config solutions apply to the builtin target only', path: ['solution', 'kind'] });
+    const noAction = s.expected.action === 'none';
+    if (s.fault.kind === 'none' && !noAction) ctx.addIssue({ code: 'custom', message: 'a scenario with no fault expects no action: use expected: { action: none }', path: ['expected'] });
+    if (s.solution?.kind === 'none' && !noAction) ctx.addIssue({ code: 'custom', message: 'solution none goes with expected: { action: none }', path: ['solution', 'kind'] });
+    if (s.solution && s.solution.kind !== 'none' && noAction) ctx.addIssue({ code: 'custom', message: `expected action none: the only right response is solution kind none, not ${s.solution.kind}`, path: ['solution', 'kind'] });
+    if (s.solution?.kind === 'rollback' && s.fault.kind !== 'bad-release') ctx.addIssue({ code: 'custom', message: 'a rollback solution needs a bad-release fault (there is no earlier release to go back to)', path: ['solution', 'kind'] });
+    // Guarded: after an issue inside `expected` zod still runs this refinement, on the untransformed value.
+    if (s.expected.action === 'diagnose' && Array.isArray(s.expected.settings) && s.target.kind === 'builtin') {
+      s.expected.settings.forEach((key, i) => {
+        if (!isServiceSetting(key)) ctx.addIssue({ code: 'custom', message: `'${key}' is not a service.config.json setting`, path: ['expected', 'settings', i] });
+      });
+    }
   });
 
 /** A validated scenario, durations in ms, defaults filled in. `source` is the file it came from. */

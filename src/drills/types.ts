@@ -20,7 +20,7 @@ export interface SeriesPoint {
   p95Seconds: number | null;
 }
 
-export type MarkerKind = 'fault' | 'alert' | 'pr' | 'merge' | 'deploy' | 'rollback' | 'recovery';
+export type MarkerKind = 'fault' | 'alert' | 'pr' | 'merge' | 'deploy' | 'rollback' | 'maintenance' | 'recovery';
 
 /** Something that happened at a point in time, drawn as a vertical line on the chart. */
 export interface DrillMarker {
@@ -54,12 +54,21 @@ export interface PhaseLimits {
   mitigate?: number;
 }
 
+/**
+ * The ground truth of a drill: a diagnosis — category, component and the config keys (prefixes) a fix may
+ * change — or `action: 'none'`, nothing is broken and the right response changes nothing. (`action` may be
+ * missing in reports written before it existed: that is a diagnosis.)
+ */
+export type DrillExpectation = { action?: 'diagnose'; category: string; component: string; settings?: string[] } | { action: 'none' };
+
 /** What the runner needs to know about a scenario; `planFromScenario` derives it from the YAML. */
 export interface DrillPlan {
   name: string;
   title: string;
   /** The ground truth, for scoring ONLY: never handed to the responder. */
-  expected: { category: string; component: string };
+  expected: DrillExpectation;
+  /** Config keys the fault itself changed (a bad release and its follow-ups): reverting them is related. */
+  faultSettings: string[];
   limits: PhaseLimits;
   /** Baseline traffic runs this long before the SLOs are checked and the fault is injected. */
   warmupMs: number;
@@ -84,13 +93,34 @@ export interface SideEffects {
   deploys: number;
   failedDeploys: number;
   rollbacks: number;
+  /** Maintenance switches made through the tools (on or off). Absent in reports written before it existed. */
+  maintenance?: number;
 }
 
-/** The AIOpsLab-style score of one drill. */
+/** Mean error ratio and p95 over one window of the drill series. */
+export interface HealthWindow {
+  /** ms since epoch. */
+  from: number;
+  to: number;
+  /** null when the window had no data. */
+  errorRate: number | null;
+  p95Seconds: number | null;
+  points: number;
+}
+
+/** The service just before the response began vs at the end of the drill (the "worse" harm rule). */
+export interface HealthComparison {
+  before: HealthWindow;
+  after: HealthWindow;
+}
+
+/** The AIOpsLab-style score of one drill, plus harm. */
 export interface DrillScore {
   detected: boolean;
-  localized: boolean;
-  rootCause: boolean;
+  /** The FIRST-named component is the expected one; null when not applicable (expected action none). */
+  localized: boolean | null;
+  /** The stated category is the expected one; null when not applicable (expected action none). */
+  rootCause: boolean | null;
   mitigated: boolean;
   /** Every phase finished within its limit, and TTM within the mitigation limit. */
   withinLimits: boolean;
@@ -103,6 +133,15 @@ export interface DrillScore {
   tokens: { input: number; output: number; cacheRead: number; total: number };
   approvals: { requested: number; approved: number; rejected: number };
   sideEffects: SideEffects;
+  /**
+   * What the response did that left things worse, one `harm: ...` line each (see drills/harm.ts); a drill
+   * with any harm fails. Absent in reports written before it existed.
+   */
+  harm: string[];
+  /** Harm rules that could not be checked, and why. */
+  harmNotChecked?: string[];
+  /** The service before the response vs at the end (what the "worse" rule compared). */
+  health?: HealthComparison;
   /** Why the drill did not pass, one line each; empty when it passed. */
   reasons: string[];
 }
@@ -124,7 +163,7 @@ export interface DrillResult {
   recoveredAt?: string;
   phases: PhaseRecord[];
   limits: PhaseLimits;
-  expected: { category: string; component: string };
+  expected: DrillExpectation;
   diagnosis: Diagnosis;
   score: DrillScore;
   /** The alert exactly as the responder received it. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Scenario, ScenarioFault } from '../drills/scenario-schema.js';
 import type { DependencyHandle } from './dependency/launch.js';
@@ -17,6 +18,8 @@ export interface FaultInjection {
   readonly at: string;
   /** The rollout a bad-release fault triggered. */
   readonly rollout?: Rollout;
+  /** The rollouts of its follow-up releases, in order. */
+  readonly followUps?: readonly Rollout[];
 }
 
 /** The lab parts a fault can touch. */
@@ -53,8 +56,11 @@ export function mergeConfig(base: Json, patch: Json): Json {
   return out;
 }
 
-/** Applies the scenario's fault once. */
-export async function applyFault(ctx: FaultContext): Promise<FaultInjection> {
+/**
+ * Applies the scenario's fault once. A bad release's follow-ups are applied before this resolves (each at
+ * its `afterMs` from the start); `signal` cuts the wait between them.
+ */
+export async function applyFault(ctx: FaultContext, signal?: AbortSignal): Promise<FaultInjection> {
   const fault = ctx.scenario.fault;
   const at = new Date().toISOString();
   const base = { kind: fault.kind, description: fault.description, at };
@@ -86,22 +92,36 @@ export async function applyFault(ctx: FaultContext): Promise<FaultInjection> {
       return base;
     }
     case 'bad-release': {
-      if (!ctx.deploy) throw new FaultInjectionError('bad-release needs the builtin target');
-      const git = await openRepo(ctx.repo.repoDir);
-      const current = JSON.parse(await git.text(['show', 'main:service.config.json'])) as Json;
-      const next = mergeConfig(current, fault.config);
-      const version = isObject(next.service) && typeof next.service.version === 'string' ? next.service.version : undefined;
-      const message = version && !fault.message.includes(version) ? `${fault.message} ${version}` : fault.message;
-      const sha = await ctx.repo.commitFile({ path: 'service.config.json', content: toJsonFile(next), message });
-      ctx.logger.info({ sha, message }, 'fault: release committed to main, deploying');
-      const rollout = await ctx.deploy('main', message);
-      return { ...base, rollout };
+      const deploy = ctx.deploy;
+      if (!deploy) throw new FaultInjectionError('bad-release needs the builtin target');
+      const started = Date.now();
+      const rollout = await release(ctx, deploy, fault.config, fault.message);
+      const followUps: Rollout[] = [];
+      for (const followUp of fault.followUps) {
+        await sleep(Math.max(0, started + followUp.afterMs - Date.now()), undefined, signal ? { signal } : {});
+        followUps.push(await release(ctx, deploy, followUp.config, followUp.message));
+      }
+      return { ...base, rollout, ...(followUps.length > 0 ? { followUps } : {}) };
     }
+    case 'none':
+      return base;
     case 'command': {
       await runFaultCommand(fault.run, ctx.env);
       return base;
     }
   }
+}
+
+/** Commits `config` merged over main's service.config.json to main, as the team's release would, and deploys main. */
+async function release(ctx: FaultContext, deploy: NonNullable<FaultContext['deploy']>, config: Json, baseMessage: string): Promise<Rollout> {
+  const git = await openRepo(ctx.repo.repoDir);
+  const current = JSON.parse(await git.text(['show', 'main:service.config.json'])) as Json;
+  const next = mergeConfig(current, config);
+  const version = isObject(next.service) && typeof next.service.version === 'string' ? next.service.version : undefined;
+  const message = version && !baseMessage.includes(version) ? `${baseMessage} ${version}` : baseMessage;
+  const sha = await ctx.repo.commitFile({ path: 'service.config.json', content: toJsonFile(next), message });
+  ctx.logger.info({ sha, message }, 'fault: release committed to main, deploying');
+  return deploy('main', message);
 }
 
 function runFaultCommand(run: Extract<ScenarioFault, { kind: 'command' }>['run'], env: Readonly<Record<string, string>>): Promise<void> {

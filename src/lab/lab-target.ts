@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Scenario } from '../drills/scenario-schema.js';
+import type { BuiltinTarget, Scenario } from '../drills/scenario-schema.js';
+import type { LabEnvironment } from './target/startup.js';
 import { createCommandDeployer } from './deployer/command-deployer.js';
 import { createDeployer } from './deployer/deployer.js';
 import type { Ingress } from './deployer/ingress.js';
@@ -19,6 +20,8 @@ export interface LabTarget {
   readonly deployer: DeployerControl & { current(): Release | undefined };
   /** Signals the service process (builtin only: the supervisor restarts it). */
   readonly kill: ((signal: NodeJS.Signals) => boolean) | undefined;
+  /** The data dir every release shares (sagas.db, tasks.db); builtin only. */
+  readonly dataDir: string | undefined;
 }
 
 export interface LabTargetInputs {
@@ -32,6 +35,15 @@ export interface LabTargetInputs {
   /** A process of the service now listens at `url` (route the ingress and Prometheus to it); undefined when it went down. */
   readonly onUpstream: (url: string | undefined) => void;
   readonly onRollout: (rollout: Rollout) => void;
+}
+
+/** The scenario's platform environment as the service.config.json fragment the service merges under its file. */
+function platformEnvironment(e: BuiltinTarget['environment']): LabEnvironment {
+  return {
+    ...(e?.queryLatency ? { pool: { queryLatency: e.queryLatency } } : {}),
+    ...(e?.taskDuration ? { workers: { taskDuration: e.taskDuration } } : {}),
+    ...(e?.sagaStepDuration ? { sagas: { processor: { stepDuration: e.sagaStepDuration } } } : {}),
+  };
 }
 
 /** The builtin target's service name (from its config), which is also its Prometheus job. */
@@ -54,12 +66,14 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
   let result: LabTarget;
   if (target.kind === 'builtin') {
     const logFile = join(workDir, 'logs', `${name}.log`);
+    const dataDir = join(workDir, 'data');
     const deployer = createDeployer({
       repoDir: repo.repoDir,
       releasesDir,
       logFile,
-      dataDir: join(workDir, 'data'),
+      dataDir,
       provides: o.provides,
+      environment: platformEnvironment(target.environment),
       serviceName: name,
       maintenance: ingress,
       logger: logger.child({ component: 'deployer' }),
@@ -67,7 +81,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       onRollout: o.onRollout,
     });
     teardown.add('deployer', () => deployer.stop());
-    result = { name, logFile, metricsPath: '/metrics', deployer, kill: (signal) => deployer.kill(signal) };
+    result = { name, logFile, metricsPath: '/metrics', deployer, kill: (signal) => deployer.kill(signal), dataDir };
   } else {
     if (target.start) {
       const start = target.start;
@@ -89,7 +103,7 @@ export async function startLabTarget(o: LabTargetInputs): Promise<LabTarget> {
       onRollout: o.onRollout,
     });
     teardown.add('deployer', () => deployer.stop());
-    result = { name, logFile: target.logFile, metricsPath: target.metricsPath, deployer, kill: undefined };
+    result = { name, logFile: target.logFile, metricsPath: target.metricsPath, deployer, kill: undefined, dataDir: undefined };
   }
   const first = await result.deployer.deploy('main', { trigger: 'lab', reason: 'lab start' });
   if (first.outcome !== 'succeeded') {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,7 +9,7 @@ import { launchDependency, type DependencyHandle } from './dependency/launch.js'
 import { INGRESS_METRICS_PATH, startIngress } from './deployer/ingress.js';
 import { createDeployerServer } from './deployer/server.js';
 import type { DeployerControl, Rollout } from './deployer/types.js';
-import type { ForgeEventLog } from './forge/index.js';
+import { openRepo, type ForgeEventLog } from './forge/index.js';
 import { LabStartError, LabStoppedError } from './lab-errors.js';
 import { applyFault, type FaultInjection } from './lab-faults.js';
 import { LabLoad } from './lab-load.js';
@@ -19,6 +20,8 @@ import { startLabTarget, targetName } from './lab-target.js';
 import { stopOnTermination, Teardown } from './lab-teardown.js';
 import type { PromAlert, PrometheusApi } from './prometheus/api.js';
 import { startPrometheus } from './prometheus/server.js';
+import { TASKS_DB } from './target/service.js';
+import { TaskStore } from './target/tasks/store.js';
 import { stderrLogger } from '../primitives/logger.js';
 
 export interface StartLabOptions {
@@ -48,8 +51,8 @@ export interface Lab {
   readonly deployer: DeployerControl;
   /** The service's JSON-lines log file. */
   readonly logFile: string;
-  /** Applies the scenario's fault now. */
-  inject(): Promise<FaultInjection>;
+  /** Applies the scenario's fault now (a bad release's follow-ups included; `signal` cuts their wait). */
+  inject(options?: { signal?: AbortSignal }): Promise<FaultInjection>;
   /** The last injection, if any. */
   injection(): FaultInjection | undefined;
   /** Resolves with the first paging alert that fires, as Prometheus' /api/v1/alerts shows it. Default timeout: limits.detect. */
@@ -62,6 +65,13 @@ export interface Lab {
   series(options?: { start?: Date; end?: Date; stepSeconds?: number }): Promise<LabSeriesPoint[]>;
   /** Every rollout so far, oldest first. */
   rollouts(): Rollout[];
+  /** A file of the service repository at `revision` (the forge's git); undefined when it is not there. */
+  readRepoFile(revision: string, path: string): Promise<string | undefined>;
+  /**
+   * Lost-work accounting (builtin target): tasks the ingress answered 202 on /api/tasks, and the rows of the
+   * service's durable task store. Undefined for a custom target.
+   */
+  taskAccounting(): { accepted: number; stored: number } | undefined;
   /** Stops load, service, Prometheus, forge, servers; removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -72,6 +82,20 @@ export type { LabMcpServer } from './lab-mcp.js';
 export { DEFAULT_SERIES, type LabSeriesPoint, type SloReport, type SloResult } from './lab-observe.js';
 
 const hostPort = (url: string): string => new URL(url).host;
+
+/** The target's task endpoint: a 202 there is an accepted task. */
+const TASKS_PATH = '/api/tasks';
+
+/** Rows in the durable task store file (read-only; 0 when the service never created it). */
+function storedTasks(file: string): number {
+  if (!existsSync(file)) return 0;
+  const store = TaskStore.open(file, { readOnly: true });
+  try {
+    return Object.values(store.countsByStatus()).reduce((a, b) => a + b, 0);
+  } finally {
+    store.close();
+  }
+}
 
 /**
  * Starts the drill lab for `scenario`: the forge with the service repo (template + the scenario's config)
@@ -205,10 +229,10 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
       prometheus: prom,
       deployer: labTarget.deployer,
       logFile: labTarget.logFile,
-      async inject() {
+      async inject(o = {}) {
         alive();
         const deploy = target.kind === 'builtin' ? (ref: string, reason: string) => labTarget.deployer.deploy(ref, { trigger: 'fault', reason }) : undefined;
-        injection = await applyFault({ scenario, load, ingressUrl: ingress.url, repo, dependency, kill: labTarget.kill, deploy, env: { FIREBREAK_INGRESS_URL: ingress.url, FIREBREAK_PROMETHEUS_URL: prom.url, FIREBREAK_FORGE_URL: repo.forge.url }, logger });
+        injection = await applyFault({ scenario, load, ingressUrl: ingress.url, repo, dependency, kill: labTarget.kill, deploy, env: { FIREBREAK_INGRESS_URL: ingress.url, FIREBREAK_PROMETHEUS_URL: prom.url, FIREBREAK_FORGE_URL: repo.forge.url }, logger }, o.signal);
         logger.info({ fault: injection.kind, at: injection.at }, 'fault injected');
         return injection;
       },
@@ -232,6 +256,19 @@ export async function startLab(scenario: Scenario, options: StartLabOptions = {}
         return querySeries(prom, scenario, { start, end, stepSeconds: o.stepSeconds ?? Math.max(1, Math.ceil((end.getTime() - start.getTime()) / 1000 / 1_000)) });
       },
       rollouts: () => labTarget.deployer.rollouts(),
+      async readRepoFile(revision, path) {
+        if (revision.startsWith('-') || path.startsWith('-')) return undefined;
+        const git = await openRepo(repo.repoDir);
+        // 128: no such path at that revision (or no such revision).
+        const result = await git.run(['show', `${revision}:${path}`], { allowExit: [128] });
+        return result.exitCode === 0 ? result.stdout.toString('utf8') : undefined;
+      },
+      taskAccounting() {
+        if (!labTarget.dataDir) return undefined;
+        // Accepted first: a row is in the store before its 202 reaches the client, never after.
+        const accepted = ingress.responses(TASKS_PATH, 202);
+        return { accepted, stored: storedTasks(join(labTarget.dataDir, TASKS_DB)) };
+      },
       stop,
     };
   } catch (err) {

@@ -66,10 +66,11 @@ export const decisionResult = z.object({
 
 export const drillScore = z.object({
   detected: z.boolean(),
-  localized: z.boolean(),
-  rootCause: z.boolean(),
+  localized: z.boolean().optional().describe('the first-named component is the expected one; absent when not applicable (the scenario expects no action)'),
+  rootCause: z.boolean().optional().describe('absent when not applicable (the scenario expects no action)'),
   mitigated: z.boolean(),
   withinLimits: z.boolean(),
+  harm: z.array(z.string()).describe('what the response made worse, one "harm: ..." line each; any harm fails the drill'),
   // Optional rather than nullable: a single-`type` schema is the portable spelling; absent = it did not happen.
   ttdMs: z.number().optional().describe('time to detect, from injection; absent when the alert never fired'),
   ttmMs: z.number().optional().describe('time to mitigate, from injection; absent when the service did not recover'),

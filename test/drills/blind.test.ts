@@ -53,8 +53,10 @@ describe('leak detection', () => {
 describe('shipped scenarios keep the responder blind', async () => {
   const scenarios = await Promise.all((await listScenarios()).map((s) => loadScenario(s.file)));
 
-  it('ships the five seed scenarios', () => {
-    expect(scenarios.map((s) => s.name)).toEqual(['bad-deploy', 'pool-exhaustion', 'queue-backlog', 'retry-storm', 'stuck-sagas']);
+  it('ships the five seed scenarios and issue 13\'s', () => {
+    expect(scenarios.map((s) => s.name)).toEqual([
+      'bad-deploy', 'healthy-noise', 'hotfix-on-bad-release', 'pool-exhaustion', 'pool-surge', 'provider-outage', 'queue-backlog', 'retry-storm', 'saga-retries', 'slow-release', 'stuck-sagas', 'worker-capacity',
+    ]);
   });
 
   for (const s of scenarios) {

@@ -21,7 +21,8 @@ describe('docs/drills.md', () => {
       expect(plan).toEqual({
         name: 'pool-exhaustion-small',
         title: 'Connection pool exhaustion under 3x load (small pool)',
-        expected: { category: 'resource-exhaustion', component: 'db-pool' },
+        expected: { action: 'diagnose', category: 'resource-exhaustion', component: 'db-pool', settings: ['pool.size', 'pool.acquireTimeoutMs', 'pool.maxWaiters'] },
+        faultSettings: [],
         limits: { start: 60_000, warmup: 60_000, detect: 90_000, respond: 300_000, verify: 90_000, mitigate: 360_000 },
         warmupMs: 10_000,
         warmupHoldSeconds: 5,

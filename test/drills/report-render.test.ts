@@ -58,7 +58,7 @@ describe.skipIf(!available)('report.html in headless Chromium', () => {
     const xs = await page.locator('#persona-timeline g[data-lane="backend"] g.entry').evaluateAll((gs) => gs.map((g) => g.getBoundingClientRect().x));
     expect(xs).toEqual([...xs].sort((a, b) => a - b));
 
-    expect(await page.locator('#score-table tr').count()).toBe(11);
+    expect(await page.locator('#score-table tr').count()).toBe(13);
     expect(await page.locator('#verdict').textContent()).toBe('PASS');
     expect(await page.locator('#model').textContent()).toBe('model: playbook (no LLM)');
     expect(external).toEqual([]);

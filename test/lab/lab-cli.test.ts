@@ -24,7 +24,7 @@ describe('firebreak lab', () => {
   it('lab up with an unknown scenario exits 2 and lists the known ones', () => {
     const r = spawnSync(process.execPath, [CLI, 'lab', 'up', 'no-such-drill'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown scenario 'no-such-drill' \(known: bad-deploy, pool-exhaustion, queue-backlog, retry-storm, stuck-sagas\)/);
+    expect(r.stderr).toMatch(/unknown scenario 'no-such-drill' \(known: bad-deploy, healthy-noise, hotfix-on-bad-release, pool-exhaustion, pool-surge, provider-outage, queue-backlog, retry-storm, saga-retries, slow-release, stuck-sagas, worker-capacity\)/);
   });
 
   it.skipIf(!prometheusAvailable('lab cli'))('lab up --inject prints a working MCP config, injects the fault, and Ctrl-C leaves no process or temp dir behind', async () => {

@@ -70,6 +70,31 @@ describe('service repository template: the config test suite (node --test)', () 
     expect(bad.output).toMatch(/startup\.requires lists "firestore", which the environment does not provide/);
   });
 
+  // Issue 13's scenarios: the team's own tests never stand in the way of the right response. Main passes
+  // after the right response (the solution merged, or the release before the fault restored), so a
+  // responder that runs the tests can land it; a bad release that changes the query time fails them.
+  for (const name of ['slow-release', 'hotfix-on-bad-release', 'provider-outage', 'worker-capacity', 'saga-retries', 'pool-surge', 'healthy-noise']) {
+    it(`${name}: main passes after the right response`, async () => {
+      const scenario = await loadScenario(name);
+      const after = scenario.solution?.kind === 'config' ? mergeConfig(initial(scenario), scenario.solution.config) : initial(scenario);
+      const result = await runRepoTests(fresh(), scenario, after);
+      expect(result.code, result.output).toBe(0);
+      if (scenario.fault.kind === 'bad-release') {
+        const released = await runRepoTests(fresh(), scenario, mergeConfig(initial(scenario), scenario.fault.config));
+        expect(released.code).not.toBe(0);
+        expect(released.output).toMatch(/pool\.queryLatency is set by the platform/);
+      }
+    });
+  }
+
+  it('pool-surge: the initial pool fails the sizing rule, not the environment rule (the query time is the platform\'s)', async () => {
+    const scenario = await loadScenario('pool-surge');
+    const broken = await runRepoTests(fresh(), scenario, initial(scenario));
+    expect(broken.code).not.toBe(0);
+    expect(broken.output).toMatch(/pool\.size is 12: 60 req\/s .* needs at least 23 connections/);
+    expect(broken.output).not.toMatch(/set by the platform/);
+  });
+
   it('rejects lab simulation knobs: a "fix" that makes the database faster is not a fix', async () => {
     const scenario = await loadScenario('bad-deploy');
     const cheat = await runRepoTests(fresh(), scenario, mergeConfig(initial(scenario), { pool: { queryLatency: { medianMs: 1 } } }));

@@ -7,7 +7,7 @@ import { parseServiceConfig } from '../../src/lab/target/config.js';
 import { EXIT_CONFIG, EXIT_STARTUP, EXIT_USAGE, ServiceConfigError } from '../../src/lab/target/errors.js';
 import { launchTarget } from '../../src/lab/target/launch.js';
 import { scenarioPresets } from '../../src/lab/target/presets.js';
-import { parseProvides } from '../../src/lab/target/startup.js';
+import { ENVIRONMENT_ENV, parseProvides, readEnvironment } from '../../src/lab/target/startup.js';
 import { getJson, metricValue, readLogLines, tempDir, waitUntil } from './helpers/lab.js';
 
 function configIssues(value: unknown): string[] {
@@ -58,6 +58,35 @@ describe('target service config', () => {
     expect(parseProvides('payments-db, redis', 'env')).toEqual({ 'payments-db': '', redis: '' });
     expect(() => parseProvides('{"bad name":""}', 'FIREBREAK_LAB_PROVIDES')).toThrow(/FIREBREAK_LAB_PROVIDES.*bad name/);
   });
+});
+
+describe('the platform environment (FIREBREAK_LAB_ENVIRONMENT)', () => {
+  it('accepts only the three environment fields and names a bad one', () => {
+    expect(readEnvironment({})).toEqual({});
+    expect(readEnvironment({ [ENVIRONMENT_ENV]: '{"pool":{"queryLatency":{"medianMs":400}}}' })).toEqual({ pool: { queryLatency: { medianMs: 400 } } });
+    expect(() => readEnvironment({ [ENVIRONMENT_ENV]: '{"pool":{"size":5}}' })).toThrow(/FIREBREAK_LAB_ENVIRONMENT.*pool\.size: unknown field/s);
+    expect(() => readEnvironment({ [ENVIRONMENT_ENV]: '{' })).toThrow(/FIREBREAK_LAB_ENVIRONMENT.*not valid JSON/s);
+  });
+
+  it('sets the query time of every release that does not set it itself', async () => {
+    const tmp = await tempDir('environment');
+    try {
+      const environment = { pool: { queryLatency: { medianMs: 40, sigma: 0 } }, workers: { taskDuration: { medianMs: 7, sigma: 0 } } };
+      const fromPlatform = await launchTarget({ workDir: join(tmp.dir, 'a'), config: { observability: { accessLog: false } }, provides: { 'payments-db': '' }, environment });
+      const ownValue = await launchTarget({ workDir: join(tmp.dir, 'b'), config: { pool: { queryLatency: { medianMs: 120, sigma: 0 } } }, provides: { 'payments-db': '' }, environment });
+      try {
+        const [a, b] = await Promise.all([fromPlatform, ownValue].map(async (t) => (await getJson<{ queryMs: number }>(`${t.url}/api/workflows/execute`)).queryMs));
+        expect(a).toBe(40);
+        expect(b).toBe(120);
+        const started = (await readLogLines(fromPlatform.logFile)).find((l) => l.msg === 'starting service') as { workers: { taskDuration: unknown } };
+        expect(started.workers.taskDuration).toEqual({ medianMs: 7, sigma: 0 });
+      } finally {
+        await Promise.all([fromPlatform.stop(), ownValue.stop()]);
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  }, 30_000);
 });
 
 describe('target service process', () => {

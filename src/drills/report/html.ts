@@ -1,4 +1,4 @@
-import type { DrillResult } from '../types.js';
+import type { DrillResult, HealthWindow } from '../types.js';
 import { esc, formatDuration } from './escape.js';
 import { renderHealthChart, type TimeFrame } from './svg-chart.js';
 import { renderSwimlane } from './swimlane.js';
@@ -23,6 +23,13 @@ export function timeFrame(result: DrillResult): TimeFrame {
   return { startMs: startMs - pad, endMs: endMs + pad };
 }
 
+/** "errors 0.2%, p95 0.31 s" for one health window of the drill. */
+function describeWindow(w: HealthWindow): string {
+  const err = w.errorRate === null ? 'no data' : `${(w.errorRate * 100).toFixed(1)}%`;
+  const p95 = w.p95Seconds === null ? 'no data' : `${w.p95Seconds.toFixed(2)} s`;
+  return `errors ${err}, p95 ${p95}`;
+}
+
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#171717;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #e5e5e5;padding-bottom:4px}
@@ -45,22 +52,37 @@ export function renderHtmlReport(result: DrillResult): string {
   const s = result.score;
   const status = result.passed ? '<span class="badge pass" id="verdict">PASS</span>' : '<span class="badge fail" id="verdict">FAIL</span>';
   const model = result.model === 'none' ? 'none (no responder ran)' : result.model;
-  const yes = (b: boolean): string => (b ? '<span class="yes">yes</span>' : '<span class="no">no</span>');
+  const yes = (b: boolean | null): string => (b === null ? '<span class="meta">not applicable</span>' : b ? '<span class="yes">yes</span>' : '<span class="no">no</span>');
   const row = (k: string, v: string): string => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`;
+  const expected = result.expected;
+  const named = result.diagnosis.components;
+  const diagnosisRows =
+    expected.action === 'none'
+      ? [row('expected', 'no action: nothing was broken (localization and root cause do not apply)')]
+      : [
+          row('localized', `${yes(s.localized)} — named ${esc(named[0] ?? 'nothing')} first${named.length > 1 ? ` (also named: ${esc(named.slice(1).join(', '))}; only the first counts)` : ''}, expected <code>${esc(expected.component)}</code>`),
+          row('root cause', `${yes(s.rootCause)} — stated ${esc(result.diagnosis.category ?? 'nothing')}, expected <code>${esc(expected.category)}</code>`),
+        ];
+  const harm = s.harm ?? [];
+  const harmCell = harm.length === 0 ? '<span class="yes">none</span>' : `<ul class="reasons">${harm.map((h) => `<li class="no">${esc(h)}</li>`).join('')}</ul>`;
+  const unchecked = s.harmNotChecked?.length ? ` <span class="meta">(not checked: ${esc(s.harmNotChecked.join('; '))})</span>` : '';
+  const health = s.health ? row('before → after', esc(`${describeWindow(s.health.before)} → ${describeWindow(s.health.after)}`)) : '';
+  const fx = s.sideEffects;
 
   const score = [
     row('detected', yes(s.detected)),
-    row('localized', `${yes(s.localized)} — stated ${esc(result.diagnosis.components.join(', ') || 'nothing')}, expected <code>${esc(result.expected.component)}</code>`),
-    row('root cause', `${yes(s.rootCause)} — stated ${esc(result.diagnosis.category ?? 'nothing')}, expected <code>${esc(result.expected.category)}</code>`),
+    ...diagnosisRows,
     row('mitigated', yes(s.mitigated)),
     row('within limits', yes(s.withinLimits)),
+    `<tr id="harm"><th>harm</th><td>${harmCell}${unchecked}</td></tr>`,
+    health,
     row('time to detect', esc(formatDuration(s.ttdMs))),
     row('time to mitigate', esc(formatDuration(s.ttmMs))),
     row('tool calls', String(s.toolCalls)),
     row('tokens', `${s.tokens.total} (${s.tokens.input} in, ${s.tokens.output} out, ${s.tokens.cacheRead} cache read)`),
     row('approvals', `${s.approvals.requested} requested, ${s.approvals.approved} approved, ${s.approvals.rejected} rejected`),
-    row('side effects', esc(`${s.sideEffects.pullRequests} PRs, ${s.sideEffects.merges} merges, ${s.sideEffects.deploys} deploys (${s.sideEffects.failedDeploys} failed), ${s.sideEffects.rollbacks} rollbacks`)),
-  ].join('\n');
+    row('side effects', esc(`${fx.pullRequests} PRs, ${fx.merges} merges, ${fx.deploys} deploys (${fx.failedDeploys} failed), ${fx.rollbacks} rollbacks, ${fx.maintenance ?? 0} maintenance switches`)),
+  ].filter(Boolean).join('\n');
 
   const phases = result.phases
     .map((p) => `<tr><td>${esc(p.phase)}</td><td>${esc(formatDuration(p.durationMs))}</td><td>${p.ok ? yes(true) : yes(false)}</td><td>${esc(p.error ?? '')}</td></tr>`)

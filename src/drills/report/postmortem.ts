@@ -1,6 +1,7 @@
 import type { IncidentRecord } from '../../workflows/incident.js';
 import type { DrillResult } from '../types.js';
 import { formatDuration } from './escape.js';
+import { harmMark, mark } from './summary.js';
 
 /** Renders an incident record as a markdown post-mortem; the workflow's own renderer can replace it. */
 export type PostmortemRenderer = (record: IncidentRecord) => string | Promise<string>;
@@ -68,17 +69,23 @@ export function renderBasicPostmortem(record: IncidentRecord): string {
 /** The drill's verdict, appended to whichever post-mortem was rendered. */
 export function renderDrillAppendix(result: DrillResult): string {
   const s = result.score;
-  const mark = (b: boolean): string => (b ? 'yes' : 'no');
-  return [
+  const harm = s.harm ?? [];
+  const lines = [
     '## Drill score',
     '',
     `Scenario \`${result.scenario}\`: **${result.passed ? 'PASS' : 'FAIL'}**${result.reason ? ` — ${result.reason}` : ''}`,
     '',
-    '| detected | localized | root cause | mitigated | within limits | TTD | TTM |',
-    '|---|---|---|---|---|---|---|',
-    `| ${mark(s.detected)} | ${mark(s.localized)} | ${mark(s.rootCause)} | ${mark(s.mitigated)} | ${mark(s.withinLimits)} | ${formatDuration(s.ttdMs)} | ${formatDuration(s.ttmMs)} |`,
+    '| detected | localized | root cause | mitigated | within limits | harm | TTD | TTM |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${mark(s.detected)} | ${mark(s.localized)} | ${mark(s.rootCause)} | ${mark(s.mitigated)} | ${mark(s.withinLimits)} | ${harmMark(result)} | ${formatDuration(s.ttdMs)} | ${formatDuration(s.ttmMs)} |`,
     '',
-  ].join('\n');
+  ];
+  if (result.expected.action === 'none') lines.push('Nothing was broken in this drill: localization and root cause do not apply; the right response changes nothing.', '');
+  else if (result.diagnosis.components.length > 1) lines.push(`Localization is scored on the first-named component (${cell(result.diagnosis.components[0]!)}); also named: ${cell(result.diagnosis.components.slice(1).join(', '))}.`, '');
+  if (harm.length > 0) lines.push('### Harm', '', ...harm.map((h) => `- ${h}`), '');
+  const unchecked = s.harmNotChecked ?? [];
+  if (unchecked.length > 0) lines.push(`Harm rules not checked: ${unchecked.join('; ')}.`, '');
+  return lines.join('\n');
 }
 
 /**

@@ -15,6 +15,7 @@ export const MARKER_COLORS: Record<MarkerKind, string> = {
   merge: '#6d28d9',
   deploy: '#2563eb',
   rollback: '#db2777',
+  maintenance: '#0f172a',
   recovery: '#15803d',
 };
 

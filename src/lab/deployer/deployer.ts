@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { SerialQueue } from '../forge/context.js';
 import type { TargetHandle } from '../target/launch.js';
-import type { LabProvides } from '../target/startup.js';
+import type { LabEnvironment, LabProvides } from '../target/startup.js';
 import { DeployerStoppedError } from './errors.js';
 import { RolloutHistory } from './history.js';
 import { deployKeysFor } from './idempotency.js';
@@ -21,6 +21,8 @@ export interface DeployerOptions {
   readonly logFile: string;
   readonly dataDir: string;
   readonly provides: LabProvides;
+  /** The platform's environment fields (query, task, saga step durations), for every release. */
+  readonly environment?: LabEnvironment;
   readonly serviceName: string;
   readonly maintenance: MaintenanceSwitch;
   readonly logger: Logger;
@@ -83,6 +85,7 @@ export function createDeployer(options: DeployerOptions): Deployer {
       const next = new ReleaseSupervisor({
         release,
         provides: options.provides,
+        ...(options.environment ? { environment: options.environment } : {}),
         logFile: options.logFile,
         dataDir: options.dataDir,
         logger: log,

@@ -26,6 +26,11 @@ export interface Ingress extends MaintenanceSwitch {
   /** Routes traffic to `url` (the running release), or nowhere (502) when undefined. */
   setUpstream(url: string | undefined): void;
   upstream(): string | undefined;
+  /**
+   * How many requests to `path` the ingress answered with `status` so far (what clients got: e.g. tasks
+   * accepted with 202). Paths past the label limit are counted under "other".
+   */
+  responses(path: string, status: number): number;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ export async function startIngress(options: { logger?: Logger; upstreamTimeoutMs
   new Gauge({ name: 'ingress_upstream_available', help: '1 when a running release is routed to.', registers, collect() { this.set(upstream ? 1 : 0); } });
   const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
   const knownPaths = new Set<string>();
+  const answered = new Map<string, number>();
 
   const pathLabel = (path: string): string => {
     if (knownPaths.has(path)) return path;
@@ -72,6 +78,8 @@ export async function startIngress(options: { logger?: Logger; upstreamTimeoutMs
       if (done) return;
       done = true;
       requests.inc({ method, path: label, status: String(status) });
+      const key = `${label} ${status}`;
+      answered.set(key, (answered.get(key) ?? 0) + 1);
       duration.observe({ path: label }, (performance.now() - started) / 1000);
     };
     const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void => {
@@ -130,6 +138,7 @@ export async function startIngress(options: { logger?: Logger; upstreamTimeoutMs
       options.logger?.info({ upstream: url ?? null }, 'ingress upstream changed');
     },
     upstream: () => upstream?.origin,
+    responses: (path, status) => answered.get(`${knownPaths.has(path) ? path : 'other'} ${status}`) ?? 0,
     setMaintenance(enabled) {
       maintenance = enabled;
       options.logger?.info({ maintenance: enabled }, 'ingress maintenance mode changed');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ChildReadyTimeoutError, ChildStartError, type ChildExit } from '../process.js';
 import { launchTarget, type TargetHandle } from '../target/launch.js';
-import type { LabProvides } from '../target/startup.js';
+import type { LabEnvironment, LabProvides } from '../target/startup.js';
 import { tailText } from './releases.js';
 import type { Release, ReleaseState } from './types.js';
 
@@ -12,6 +12,8 @@ export type FirstStart = { readonly ok: true; readonly handle: TargetHandle } | 
 export interface SupervisorOptions {
   readonly release: Release;
   readonly provides: LabProvides;
+  /** The platform's environment fields, the same for every release. */
+  readonly environment?: LabEnvironment;
   /** Shared by every release: the log keeps growing like a log shipper's file, sagas.db survives deploys. */
   readonly logFile: string;
   readonly dataDir: string;
@@ -100,6 +102,7 @@ export class ReleaseSupervisor {
           config: join(release.dir, 'service.config.json'),
           workDir: release.dir,
           provides: this.options.provides,
+          ...(this.options.environment ? { environment: this.options.environment } : {}),
           revision: release.revision,
           logFile: this.options.logFile,
           dataDir: this.options.dataDir,

@@ -111,6 +111,33 @@ export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 /** What a service.config.json may contain (every field optional where a default exists). */
 export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;
 
+/** The zod schema under wrappers (default, prefault, optional, nullable, pipe) — to walk the config's shape. */
+function unwrapSchema(schema: z.ZodType): z.ZodType {
+  let current = schema as z.ZodType & { _zod: { def: { innerType?: z.ZodType; in?: z.ZodType; type: string } } };
+  for (let i = 0; i < 16; i++) {
+    const def = current._zod.def;
+    const next = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    if (!next) break;
+    current = next as typeof current;
+  }
+  return current;
+}
+
+/**
+ * True when `path` (dotted, e.g. `pool.size`, `sagas.recovery`, `workers`) names a section or a setting of
+ * service.config.json. Scenarios use it to check `expected.settings` (what a fix may change).
+ */
+export function isServiceSetting(path: string): boolean {
+  let schema: z.ZodType = serviceConfigSchema;
+  for (const key of path.split('.')) {
+    const object = unwrapSchema(schema) as z.ZodType & { shape?: Record<string, z.ZodType> };
+    const next = object.shape?.[key];
+    if (!next || key === '$schema') return false;
+    schema = next;
+  }
+  return path.length > 0;
+}
+
 /** Formats zod issues as `field.path: message` so the operator sees which field to fix. */
 export function formatConfigIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
@@ -129,11 +156,22 @@ export function parseServiceConfig(value: unknown, source = '<inline>'): Service
   return result.data;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` merged onto `under`: objects merge, anything else in `over` replaces. */
+function mergeUnder(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? mergeUnder(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
 /**
  * Reads and validates service.config.json. Throws `ServiceConfigError` when the file is missing, is not
  * JSON, or fails the schema; the message names the file and each bad field (`pool.size: ...`).
+ * `environment` (the platform's fragment, see startup.ts `readEnvironment`) is merged under the file: the
+ * file wins where both set a field.
  */
-export async function loadServiceConfig(file: string): Promise<ServiceConfig> {
+export async function loadServiceConfig(file: string, environment: Record<string, unknown> = {}): Promise<ServiceConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -146,5 +184,5 @@ export async function loadServiceConfig(file: string): Promise<ServiceConfig> {
   } catch (err) {
     throw new ServiceConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseServiceConfig(value, file);
+  return parseServiceConfig(isObject(value) ? mergeUnder(environment, value) : value, file);
 }

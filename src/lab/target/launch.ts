@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { distEntry, spawnChild, type ChildHandle } from '../process.js';
 import type { ServiceConfigInput } from './config.js';
-import { PROVIDES_ENV, type LabProvides } from './startup.js';
+import { ENVIRONMENT_ENV, PROVIDES_ENV, type LabEnvironment, type LabProvides } from './startup.js';
 
 export interface LaunchTargetOptions {
   /** A config object (written to `<workDir>/service.config.json`) or the path of an existing config file. */
@@ -11,6 +11,8 @@ export interface LaunchTargetOptions {
   readonly workDir: string;
   /** What the environment provides (name -> URL); passed as FIREBREAK_LAB_PROVIDES. */
   readonly provides?: LabProvides;
+  /** The platform's environment fields (query, task, saga step durations); passed as FIREBREAK_LAB_ENVIRONMENT. */
+  readonly environment?: LabEnvironment;
   /** Overrides `service.revision` (the deployer passes the commit sha). */
   readonly revision?: string;
   /** Default 0 (any free port). A redeploy may pass the previous port to keep scrape targets stable. */
@@ -56,7 +58,7 @@ export async function launchTarget(options: LaunchTargetOptions): Promise<Target
   const child = await spawnChild({
     name: 'target',
     args,
-    env: { [PROVIDES_ENV]: JSON.stringify(options.provides ?? {}) },
+    env: { [PROVIDES_ENV]: JSON.stringify(options.provides ?? {}), ...(options.environment ? { [ENVIRONMENT_ENV]: JSON.stringify(options.environment) } : {}) },
     readyTimeoutMs: options.readyTimeoutMs,
   });
   const port = child.port as number;

@@ -6,7 +6,7 @@ import { exitWithParent } from '../process.js';
 import { loadServiceConfig } from './config.js';
 import { EXIT_CONFIG, EXIT_STARTUP, EXIT_USAGE, ServiceConfigError, StartupDependencyMissingError } from './errors.js';
 import { createTargetService, type TargetService } from './service.js';
-import { checkStartupRequirements, readProvides } from './startup.js';
+import { checkStartupRequirements, readEnvironment, readProvides } from './startup.js';
 
 const USAGE = `usage: node dist/lab/target/main.js --config <service.config.json> [--port 0] [--host 127.0.0.1]
        [--log <file>] [--data <dir>] [--provides <file>] [--revision <sha>]
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   let service: TargetService;
   let logger: Logger;
   try {
-    const config = await loadServiceConfig(cli.config);
+    const config = await loadServiceConfig(cli.config, readEnvironment());
     const revision = cli.revision ?? process.env.FIREBREAK_REVISION ?? config.service.revision;
     config.service.revision = revision;
     logger = root.child({ service: config.service.name, version: config.service.version, revision });

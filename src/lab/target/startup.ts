@@ -2,10 +2,44 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ServiceConfig } from './config.js';
 import { formatConfigIssues } from './config.js';
+import { durationSchema } from './distribution.js';
 import { ServiceConfigError, StartupDependencyMissingError } from './errors.js';
 
 /** Env var through which the lab tells the service what exists around it. */
 export const PROVIDES_ENV = 'FIREBREAK_LAB_PROVIDES';
+
+/**
+ * Env var through which the platform sets the environment fields of service.config.json — how long the
+ * database's queries, the tasks and the saga steps take — for every release. A release's own
+ * service.config.json still wins where it sets them (the README says it should not).
+ */
+export const ENVIRONMENT_ENV = 'FIREBREAK_LAB_ENVIRONMENT';
+
+/** The environment, as a service.config.json fragment: only these three fields. */
+const environmentSchema = z.strictObject({
+  pool: z.strictObject({ queryLatency: durationSchema }).optional(),
+  workers: z.strictObject({ taskDuration: durationSchema }).optional(),
+  sagas: z.strictObject({ processor: z.strictObject({ stepDuration: durationSchema }) }).optional(),
+});
+export type LabEnvironment = z.input<typeof environmentSchema>;
+
+/**
+ * Reads the platform's environment fragment from FIREBREAK_LAB_ENVIRONMENT (JSON; absent or empty: none).
+ * Throws `ServiceConfigError` naming the variable and the bad field.
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const text = (env[ENVIRONMENT_ENV] ?? '').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ServiceConfigError(ENVIRONMENT_ENV, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  const result = environmentSchema.safeParse(value);
+  if (!result.success) throw new ServiceConfigError(ENVIRONMENT_ENV, formatConfigIssues(result.error));
+  return value as Record<string, unknown>;
+}
 
 /**
  * What the environment provides: dependency name -> endpoint (URL, or "" for something that just exists,

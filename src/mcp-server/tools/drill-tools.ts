@@ -39,7 +39,7 @@ export function registerDrillTools(server: McpServer, deps: FirebreakMcpDeps): s
       title: 'Run a drill',
       description:
         'Run one incident drill: start a local lab (service, Prometheus, git forge, deployer), inject the fault, let the personas detect, fix, ' +
-        'deploy and verify, then score it (detected, localized, root cause, mitigated, TTD, TTM). Takes minutes; reports progress per phase. ' +
+        'deploy and verify, then score it (detected, localized, root cause, mitigated, harm, TTD, TTM). Takes minutes; reports progress per phase. ' +
         'Returns the score and the paths of report.html, report.json and postmortem.md.',
       inputSchema: { scenario: z.string().min(1).max(200).describe('A scenario name from drill_list') },
       outputSchema: {
@@ -68,7 +68,7 @@ export function registerDrillTools(server: McpServer, deps: FirebreakMcpDeps): s
         return okResult({
           scenario: report.scenario, title: report.title, model: report.model, passed: report.passed, cancelled: report.cancelled,
           ...(report.reason ? { reason: report.reason } : {}),
-          score: { detected: s.detected, localized: s.localized, rootCause: s.rootCause, mitigated: s.mitigated, withinLimits: s.withinLimits, ...(s.ttdMs !== null ? { ttdMs: s.ttdMs } : {}), ...(s.ttmMs !== null ? { ttmMs: s.ttmMs } : {}), toolCalls: s.toolCalls, reasons: s.reasons },
+          score: { detected: s.detected, ...(s.localized !== null ? { localized: s.localized } : {}), ...(s.rootCause !== null ? { rootCause: s.rootCause } : {}), mitigated: s.mitigated, withinLimits: s.withinLimits, harm: s.harm ?? [], ...(s.ttdMs !== null ? { ttdMs: s.ttdMs } : {}), ...(s.ttmMs !== null ? { ttmMs: s.ttmMs } : {}), toolCalls: s.toolCalls, reasons: s.reasons },
           reports: report.reports,
         });
       } catch (err) {

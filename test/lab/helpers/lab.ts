@@ -42,13 +42,17 @@ export async function readLogLines(file: string): Promise<Record<string, unknown
     });
 }
 
-/** True when the Prometheus binary the lab would use is installed; logs why tests skip otherwise. */
+/**
+ * True when the Prometheus binary the lab would use is installed; logs why tests skip otherwise, and fails
+ * the file instead when FIREBREAK_REQUIRE_SERVICES=1 (CI: a missing binary must not pass as a skip).
+ */
 export function prometheusAvailable(suite: string): boolean {
   const binary = process.env.FIREBREAK_PROMETHEUS_BIN ?? DEFAULT_PROMETHEUS_BINARY;
   try {
     accessSync(binary, constants.X_OK);
     return true;
   } catch {
+    if (process.env.FIREBREAK_REQUIRE_SERVICES === '1') throw new Error(`${suite}: prometheus binary not found at ${binary} and FIREBREAK_REQUIRE_SERVICES=1`);
     console.warn(`[${suite}] SKIPPED: prometheus binary not found at ${binary} — install it with \`apt-get install prometheus\` (CI installs it)`);
     return false;
   }
