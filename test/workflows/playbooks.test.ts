@@ -202,11 +202,11 @@ describe('backend playbook: the change the diagnosis calls for, computed', () =>
     expect((await fix).fixDesign.change).toBe('pool.size: 10 -> 23');
   });
 
-  it('workers: concurrency = 1.5 x the busy workers needed', async () => {
+  it('workers: concurrency = 2x the busy workers needed, plus what drains the backlog within a minute', async () => {
     const { fix } = fixFor(assessment({ category: 'resource-exhaustion', components: ['task-worker-pool'], settings: ['workers.concurrency'] }, { taskArrivalRate: 20, taskMedianSeconds: 0.15, workersNeeded: 3, workers: 2, queueDepth: 140 }), { workers: { concurrency: 2, taskTimeoutMs: 2000, maxAttempts: 3 } });
     const f = await fix;
-    expect(f.fixDesign.change).toBe('workers.concurrency: 2 -> 5');
-    expect(f.expectedEffect?.summary).toMatch(/^concurrency 2 -> 5: 20 tasks\/s x 0\.15 s = 3 workers busy, 60% of the new pool/);
+    expect(f.fixDesign.change).toBe('workers.concurrency: 2 -> 7');
+    expect(f.expectedEffect?.summary).toBe('concurrency 2 -> 7: 20 tasks/s x 0.15 s = 3 workers busy, 43% of the new pool; the 140 queued tasks drain in about a minute instead of growing');
   });
 
   it('hung attempts: a timeout of 10x the median task, changing nothing else', async () => {
