@@ -66,6 +66,11 @@ export interface ResponderLab {
   /** IDE-style MCP server config: grafana, github, sandbox, deploy. */
   readonly mcpServers: Readonly<Record<string, unknown>>;
   readonly service: ResponderService;
+  /**
+   * How long the response may take (the drill's respond limit), in ms: a responder fits its own time budget
+   * inside it, so it ends — escalating if it must — before the drill cuts it off. Not part of the answer.
+   */
+  readonly respondWithinMs?: number;
 }
 
 /**

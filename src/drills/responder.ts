@@ -25,6 +25,7 @@ import type { PostmortemRenderer } from './report/postmortem.js';
 export async function defaultResponder(choice: ModelChoice, opts: { logger?: Logger } = {}): Promise<Responder> {
   const model = await modelFor(choice);
   return async (alert, lab, signal) => {
+    const within = (lab.respondWithinMs ?? 300_000) / 1000;
     const tools = await connectTools({ mcpServers: lab.mcpServers as Record<string, ServerEntry>, ...(opts.logger ? { logger: opts.logger } : {}) });
     try {
       const service = await createIncidentService({
@@ -39,9 +40,9 @@ export async function defaultResponder(choice: ModelChoice, opts: { logger?: Log
         workflow: {
           verification: { checks: lab.service.slos, holdSeconds: lab.service.holdSeconds, intervalSeconds: 2, deadlineSeconds: 120 },
           // A compressed lab: a provider outage is waited out for up to 4 min; the response ends (and escalates)
-          // before the drill's usual 5-minute respond limit would cut it off.
-          deploy: { waitSeconds: 240, deployBackoffMs: 2_000 },
-          budget: { wallClockSeconds: 280 },
+          // 20 s before the drill's respond limit would cut it off.
+          deploy: { waitSeconds: Math.min(240, Math.max(30, within - 60)), deployBackoffMs: 2_000 },
+          budget: { wallClockSeconds: Math.max(60, within - 20) },
           // Releases in a drill live for seconds, not hours: 10 s of holding SLOs makes one known-good.
           changes: { knownGoodMinLiveSeconds: 10 },
         },

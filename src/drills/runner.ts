@@ -95,6 +95,7 @@ export async function runDrill(scenario: Scenario, opts: RunDrillOptions): Promi
 function responderLab(lab: DrillLab, scenario: Scenario): ResponderLab {
   const repo = scenario.target.repo;
   return {
+    respondWithinMs: scenario.limits.respond,
     mcpServers: lab.mcpServers,
     service: {
       repository: `${repo.owner}/${repo.name}`,

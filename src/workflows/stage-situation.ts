@@ -60,10 +60,10 @@ export async function withSituation(
   const changesSettings = changesSchema.parse(opts.changes ?? {});
   const verification = verificationSchema.parse(opts.verification ?? {});
   const [changes, slo] = await Promise.all([gatherChanges(incident, changesSettings, opts.tools, ctx, verification), sloStatus(incident, verification, opts.tools, ctx)]);
-  // Rates over the incident's window: no further back than the data goes, nor (with a suspect change) than the
-  // change itself — "now" then measures the suspect release, not a mix of it and what ran before.
-  const suspectAt = changes.suspect && changes.suspect.leadSeconds >= 0 ? Date.parse(changes.suspect.change.at) / 1000 : undefined;
-  const window = fitWindow(incident.window, Math.max(changes.dataSince ?? 0, suspectAt ?? 0) || undefined);
+  // "Now" is the symptomatic period: rates over the incident's window reach back no further than the symptom's
+  // start (a window reaching into healthy time dilutes the rate Little's law multiplies), nor than the data.
+  const symptomAt = Date.parse(incident.startsAt) / 1000;
+  const window = fitWindow(incident.window, Math.max(changes.dataSince ?? 0, Number.isFinite(symptomAt) ? symptomAt : 0) || undefined);
   ctx.emit('changes', { summary: changes.summary, ...(changes.suspect ? { suspect: changes.suspect.reason } : {}), ...(changes.knownGood ? { knownGood: changes.knownGood } : {}), sources: changes.sources, report: changes });
   ctx.emit('slo.status', { healthy: slo.healthy, checks: slo.checks.map((c) => ({ name: c.name, value: c.value, ok: c.ok })) });
   if (ctx.memory) await ctx.memory.put('changes', changes as never);

@@ -116,7 +116,7 @@ describe('observability playbook: general reasoning', () => {
 
   it('attempts running 200x a normal task and no timeout firing -> a missing timeout, not capacity', async () => {
     const a = await observe(TASK_BACKLOG);
-    expect(a.rootCause).toEqual({ category: 'missing-timeout', components: ['task-worker-pool', 'task-queue'], settings: ['workers.taskTimeoutMs'] });
+    expect(a.rootCause).toEqual({ category: 'missing-timeout', components: ['task-worker-pool', 'task-queue'], settings: ['workers.taskTimeoutMs', 'workers.maxQueueDepth'] });
     expect(a.summary).toMatch(/212 waiting/);
   });
 
@@ -212,6 +212,13 @@ describe('backend playbook: the change the diagnosis calls for, computed', () =>
   it('hung attempts: a timeout of 10x the median task, changing nothing else', async () => {
     const { fix } = fixFor(assessment({ category: 'missing-timeout', components: ['task-worker-pool'], settings: ['workers.taskTimeoutMs'] }, { taskMedianSeconds: 0.152, oldestRunningTaskSeconds: 31.5, workers: 8 }), { workers: { concurrency: 8, taskTimeoutMs: null, maxAttempts: 3, maxQueueDepth: null } });
     expect((await fix).fixDesign.change).toBe('workers.taskTimeoutMs: null -> 1600');
+  });
+
+  it('hung attempts and an unbounded queue: the timeout, and a bound twice what is queued (at least 1,000)', async () => {
+    const { fix } = fixFor(assessment({ category: 'missing-timeout', components: ['task-worker-pool'], settings: ['workers.taskTimeoutMs', 'workers.maxQueueDepth'] }, { taskMedianSeconds: 0.152, oldestRunningTaskSeconds: 31.5, workers: 8, queueDepth: 640 }), { workers: { concurrency: 8, taskTimeoutMs: null, maxAttempts: 3, maxQueueDepth: null } });
+    const f = await fix;
+    expect(f.fixDesign.change).toBe('workers.taskTimeoutMs: null -> 1600; workers.maxQueueDepth: null -> 1300');
+    expect(f.expectedEffect?.summary).toMatch(/; the queue is bounded at 1300 \(640 queued now\) and pushes back beyond it$/);
   });
 
   it('sagas: only the setting that keeps recovery from acting (maxRetries 0), not the ones already right', async () => {
