@@ -28,7 +28,7 @@ export interface PersonaQuestion {
 
 export interface PersonaAnswer {
   persona: string;
-  /** Label of the model that answered, e.g. `claude-sonnet-4-5` or `playbook (no LLM)`. */
+  /** Label of the model that answered, e.g. `claude-sonnet-5-5` or `playbook (no LLM)`. */
   model: string;
   /** The persona's typed final answer (its output schema), redacted. */
   answer: Record<string, unknown>;

@@ -11,7 +11,7 @@ import { fromWireReply, toWireRequest, type CachePlan, type WireReply } from './
 import type { ChatModel, ModelRequest, ModelResponse } from './types.js';
 
 export interface AnthropicModelOptions {
-  /** e.g. `claude-sonnet-4-5`. */
+  /** e.g. `claude-sonnet-5-5`. */
   model: string;
   /** Default: the ANTHROPIC_API_KEY environment variable. Never logged. */
   apiKey?: string;
@@ -62,7 +62,7 @@ const optionsSchema = z
  * 10 minutes, around 21k output tokens) — personas default to 4,096.
  *
  * @example
- * const model = anthropicModel({ model: 'claude-sonnet-4-5' });
+ * const model = anthropicModel({ model: 'claude-sonnet-5-5' });
  */
 export function anthropicModel(options: AnthropicModelOptions): ChatModel {
   const opts = parseOptions('anthropicModel', optionsSchema, options);

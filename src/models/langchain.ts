@@ -21,7 +21,7 @@ StructuredToolParams, which every provider and LangChain's own fakes convert to 
  * model you pass in. Retries are the wrapped model's own (LangChain's `maxRetries`).
  *
  * @example
- * const model = langchainModel(new ChatAnthropic({ model: 'claude-sonnet-4-5' }));
+ * const model = langchainModel(new ChatAnthropic({ model: 'claude-sonnet-5-5' }));
  */
 export function langchainModel(chatModel: BaseChatModel, opts: LangChainModelOptions = {}): ChatModel {
   if (!chatModel || typeof chatModel.invoke !== 'function') throw new TypeError('langchainModel(chatModel): expected a LangChain chat model');

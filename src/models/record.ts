@@ -22,7 +22,7 @@ export interface RecordOptions {
  * order matches completion order and a crash loses nothing already returned.
  *
  * @example
- * const model = recordModel(anthropicModel({ model: 'claude-sonnet-4-5' }), 'test/cassettes/triage.jsonl');
+ * const model = recordModel(anthropicModel({ model: 'claude-sonnet-5-5' }), 'test/cassettes/triage.jsonl');
  */
 export function recordModel(inner: ChatModel, file: string, opts: RecordOptions = {}): ChatModel {
   mkdirSync(dirname(file), { recursive: true });

@@ -75,7 +75,7 @@ export interface ModelResponse {
  * and should use `ctx`, when given, to put their own retries into the calling run's timeline.
  */
 export interface ChatModel {
-  /** Stable identifier, e.g. `anthropic:claude-sonnet-4-5` or `playbook:observability`. */
+  /** Stable identifier, e.g. `anthropic:claude-sonnet-5-5` or `playbook:observability`. */
   readonly id: string;
   /** Human-readable label for reports, e.g. `playbook (no LLM)`. */
   readonly label?: string;

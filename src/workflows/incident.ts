@@ -67,7 +67,7 @@ export interface IncidentRecord {
   /** The stage running now (observability, backend, devops, escalation, ticket) or the last one. */
   stage?: string;
   persona?: string;
-  /** Label of the model that ran: e.g. 'claude-sonnet-4-5' or 'playbook (no LLM)'. */
+  /** Label of the model that ran: e.g. 'claude-sonnet-5-5' or 'playbook (no LLM)'. */
   model: string;
   approvalPolicy: ApprovalPolicy;
   startedAt: string;

@@ -9,7 +9,7 @@ import { playbookModels } from './playbooks.js';
 export type ModelSpec = string | { provider: 'anthropic'; model: string; baseURL?: string | undefined; maxRetries?: number | undefined };
 
 /** The Anthropic model `anthropic` means without a model id. */
-export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 
 /** A model spec that cannot be used here (unknown kind, missing API key, missing cassette). */
 export class ModelSpecError extends Error {

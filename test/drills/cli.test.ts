@@ -34,7 +34,7 @@ describe('parseDrillRunArgs', () => {
     expect(parseDrillRunArgs(['--all', '--out=reports', '--junit', 'ci/junit.xml', '--model', 'anthropic:claude-opus-4-1'], { ANTHROPIC_API_KEY: 'sk-ant-test' }, '/w')).toEqual({
       targets: [], all: true, model: { kind: 'anthropic', model: 'claude-opus-4-1' }, outDir: '/w/reports', junitFile: '/w/ci/junit.xml',
     });
-    expect(parseDrillRunArgs(['--all', '--model=anthropic'], { ANTHROPIC_API_KEY: 'sk-ant-test' }).model).toEqual({ kind: 'anthropic', model: 'claude-sonnet-4-5' });
+    expect(parseDrillRunArgs(['--all', '--model=anthropic'], { ANTHROPIC_API_KEY: 'sk-ant-test' }).model).toEqual({ kind: 'anthropic', model: 'claude-sonnet-5-5' });
   });
 
   it.each([

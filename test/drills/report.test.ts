@@ -116,11 +116,11 @@ describe('drill reports from a recorded incident', () => {
 
   it('renders a failed drill with its reasons and a model name', () => {
     const r = failedResult();
-    r.model = 'claude-sonnet-4-5';
+    r.model = 'claude-sonnet-5-5';
     const html = renderHtmlReport(r);
     expect(html).toContain('id="verdict">FAIL');
     expect(html).toContain('<li>not localized: named payments-api first</li>');
-    expect(html).toContain('model: claude-sonnet-4-5');
+    expect(html).toContain('model: claude-sonnet-5-5');
   });
 
   it('writes JUnit with one testcase per drill and the reason as the failure message', async () => {
