@@ -2,9 +2,10 @@ export { parseAlert, normaliseSeverity, InvalidAlertError, SEVERITIES, type Aler
 export { ApprovalBroker, type ApprovalPolicy, type ApprovalRequest, type ApprovalDecision, type Approver, type ApprovalBrokerOptions } from './approval-broker.js';
 export { gateTools, isRisky, DEFAULT_RISKY, DEFAULT_HUMAN_ONLY, type ApprovalGateOptions } from './approval-gate.js';
 export {
-  buildChangeReport, findKnownGood, rolloutChanges, versionChanges, configDiff, describeConfigChanges, describeRelease, sameRelease,
+  buildChangeReport, rolloutChanges, versionChanges, configDiff, describeConfigChanges, describeRelease, sameRelease,
   type ChangeReport, type ChangeEvent, type ConfigChange, type ReleaseRef, type RolloutRecord, type VersionSeries, type CommitRef,
 } from './changes.js';
+export { findKnownGood } from './known-good.js';
 export { situationStage, withSituation, gatherChanges, sloStatus, fitWindow, changesSchema, type ChangesOptions, type ChangesSettings } from './stage-situation.js';
 export { guardFixes, fileChanges, covers, type FixGuardOptions } from './fix-guard.js';
 export { guardActions, type ActionScope } from './action-guard.js';

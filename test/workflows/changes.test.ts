@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildChangeReport, configDiff, describeConfigChanges, describeRelease, findKnownGood, rolloutChanges, sameRelease, versionChanges,
+  buildChangeReport, configDiff, describeConfigChanges, describeRelease, rolloutChanges, sameRelease, versionChanges,
   type ChangeReport, type RolloutRecord,
 } from '../../src/workflows/changes.js';
+import { findKnownGood } from '../../src/workflows/known-good.js';
 
 // Change awareness as pure functions: deploy history in the deployer's shape (src/lab/deployer/types.ts).
 
