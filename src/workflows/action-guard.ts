@@ -2,6 +2,7 @@ import { globToRegExp } from '../personas/allowlist.js';
 import { personaFromPath } from './approval-gate.js';
 import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
 import { describeRelease, type ReleaseRef } from './changes.js';
+import type { DevopsAction } from './outputs.js';
 import { toolData } from './tool-data.js';
 
 /**
@@ -11,10 +12,13 @@ import { toolData } from './tool-data.js';
  * - deploy only the commit that merge produced;
  * - roll back only to the release the workflow chose (the last known-good one, or the pre-incident one when
  *   restoring): never "the previous release", which after a failed fix-forward is the bad release itself.
- * Maintenance mode is the approval gate's business (it always needs a human).
+ * - and nothing of the others: a rollback step merges and deploys nothing, a deploy step rolls nothing back.
+ * Maintenance mode is the approval gate's business too (it always needs a human).
  */
 
 export interface ActionScope {
+  /** The one action the workflow asked for; the tools of the other actions are refused. Unset: any of them. */
+  action?: DevopsAction;
   /** The pull request this incident opened. */
   pullRequest?: number;
   /** Where it lives: to read its merge commit when this process did not see the merge (a resumed run). */
@@ -26,6 +30,14 @@ export interface ActionScope {
 const MERGE = globToRegExp('*.merge_pull_request');
 const DEPLOY = globToRegExp('*.deploy_service');
 const ROLLBACK = globToRegExp('*.rollback');
+const MAINTENANCE = globToRegExp('*.maintenance_mode');
+const ACTION_TOOLS: Record<DevopsAction, RegExp[]> = { deploy: [MERGE, DEPLOY], rollback: [ROLLBACK], maintenance: [MAINTENANCE] };
+const LABEL: Record<DevopsAction, string> = { deploy: 'fix deploy', rollback: 'rollback', maintenance: 'maintenance mode' };
+
+/** The action whose tools `name` belongs to, if any. */
+function actionOf(name: string): DevopsAction | undefined {
+  return (Object.keys(ACTION_TOOLS) as DevopsAction[]).find((a) => ACTION_TOOLS[a].some((re) => re.test(name)));
+}
 
 export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
   const merged = new Set<string>();
@@ -33,6 +45,10 @@ export function guardActions(inner: ToolSet, scope: ActionScope): ToolSet {
     list: () => inner.list(),
     async call(name: string, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
       const refuse = (reason: string): ToolResult => refused(opts, name, reason, 'action');
+      const belongs = actionOf(name);
+      if (scope.action && belongs && belongs !== scope.action) {
+        return refuse(`the workflow asked for the ${LABEL[scope.action]} only; ${name} belongs to the ${LABEL[belongs]}`);
+      }
       if (MERGE.test(name) && Number(args.pullNumber) !== scope.pullRequest) {
         return refuse(scope.pullRequest === undefined ? 'this incident opened no pull request: nothing may be merged' : `only this incident's pull request #${scope.pullRequest} may be merged, not #${String(args.pullNumber)}`);
       }

@@ -20,7 +20,7 @@ export { INCIDENT_WORKFLOW, INCIDENT_QUEUE, DEFAULT_LOCAL_CONCURRENCY, incidentP
 export { buildIncidentContext, investigationWindow, InvalidRepositoryError, type IncidentContext, type RepositoryRef, type ServiceSettings } from './incident-context.js';
 export { incidentResponse, conclude, type IncidentInput, type IncidentWorkflowOptions } from './incident-response.js';
 export type { IncidentState, IncidentOutcome, OutcomeKind, NotificationRecord } from './state.js';
-export { workflowPersonas, PERSONA_NAMES, type WorkflowPersonas, type PersonaOverride, type PersonaName } from './personas.js';
+export { workflowPersonas, PERSONA_NAMES, WORKFLOW_FIXED_CONTEXT, type WorkflowPersonas, type PersonaOverride, type PersonaName } from './personas.js';
 export {
   assessmentOutput, fixOutput, devopsActionOutput, rootCauseSchema, effectCheckSchema, REMEDIES, type Remedy,
   type Assessment, type Fix, type DevopsActionResult, type DevopsStageReport, type RootCause, type VerificationResult, type CheckResult,

@@ -29,7 +29,7 @@ export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
 
 export const rootCauseSchema = z.object({
   category: z.enum(ROOT_CAUSE_CATEGORIES).describe('Kind of failure; other when none fits (say which in the hypothesis)'),
-  components: z.array(z.string().min(1)).min(1).max(3).describe('The failing component FIRST (it is what counts), then at most two related ones; kebab-case (e.g. database-connection-pool)'),
+  components: z.array(z.string().min(1)).min(1).max(3).describe('The cause FIRST (a bad release: deployment; a capacity limit: the limiting resource, e.g. database-connection-pool; a dependency: its name), then at most two related ones; kebab-case'),
   settings: z.array(z.string().min(1)).max(10).optional().describe('Configuration keys (dotted, e.g. pool.size) or file paths the evidence implicates: a fix may change these and nothing else'),
 });
 export type RootCause = z.infer<typeof rootCauseSchema>;

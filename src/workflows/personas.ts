@@ -33,9 +33,11 @@ law, in flight = arrival rate x time each unit holds the resource, against the p
 if each request got slower after a change, more capacity is not the fix. A dependency that reports itself
 down (its status page) is an outage to wait out, not something of ours to patch.
 Answer: status healthy (everything normal: no action), unknown (wrong but unexplained: rootCause null), or
-incident with rootCause { category, components, settings }: the failing component FIRST (it alone is
-scored), kebab-case; settings = the configuration keys (dotted, e.g. pool.size) a fix may change — a fix
-touching anything else is refused. Put the numbers you used in measurements. Never guess.`;
+incident with rootCause { category, components, settings }. components, kebab-case, the CAUSE FIRST (it
+is what the response acts on): a bad release -> "deployment" (name the release in measurements); a
+capacity limit -> the limiting resource (e.g. database-connection-pool, task-worker-pool); a dependency ->
+its name; then at most two related ones. settings = the configuration keys (dotted, e.g. pool.size) a fix
+may change — a fix touching anything else is refused. Put the numbers you used in measurements. Never guess.`;
 
 const backendExtra = `
 The repository is incident.repository (owner, repo, baseBranch); incident.evidence lists what was measured;
@@ -56,6 +58,12 @@ status: succeeded only when the tool reported success; failed when it reported a
 approval was rejected or a precondition failed (nothing was done). Never do more than the task asks: the
 workflow verifies recovery itself and decides what comes next.`;
 
+/**
+ * Fixed-context budgets (system prompt + tool definitions, tokens). Above the built-ins' 2,000: a model that
+ * sees compacted tool descriptions guesses more, and the fixed context is cached across turns.
+ */
+export const WORKFLOW_FIXED_CONTEXT = { observability: 4_000, backend: 3_500, devops: 2_000 } as const;
+
 const BUDGETS: Record<PersonaName, PersonaBudget> = {
   // One turn of parallel metric queries, one of log queries, then the answer.
   observability: { tokens: 150_000, turns: 12, toolCalls: 50 },
@@ -75,13 +83,15 @@ export function workflowPersonas(overrides: Partial<Record<PersonaName, PersonaO
       // Read-only views of what changed: the deploy history and the repository's history and files.
       tools: [...observabilityDefinition.tools, 'deploy.rollout_status', 'github.get_file_contents', 'github.list_commits'],
       ...merged('observability', `${observabilityDefinition.instructions}${observabilityExtra}`),
-      // The root-cause guidance and the wider output schema add ~150 tokens to the built-in's fixed context.
-      limits: { maxFixedContextTokens: 2_500, ...(overrides.observability?.limits ?? {}) },
+      // The reasoning guidance, the change-history tools and the wider output schema take the fixed context to
+      // ~3,100 tokens (builtinToolCatalog); room for the real servers' longer descriptions, so no tool's is cut.
+      limits: { maxFixedContextTokens: WORKFLOW_FIXED_CONTEXT.observability, ...(overrides.observability?.limits ?? {}) },
       output: assessmentOutput,
     }),
     backend: persona({
       ...backendDefinition,
       ...merged('backend', `${backendDefinition.instructions}${backendExtra}`),
+      limits: { maxFixedContextTokens: WORKFLOW_FIXED_CONTEXT.backend, ...(overrides.backend?.limits ?? {}) },
       output: fixOutput,
     }),
     devops: persona({

@@ -97,7 +97,7 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
     const extra = { workflow: { action, attempt: ctx.attempt, ...(pr ? { pullRequest: pr } : {}), ...(to ? { to: target(to), release: to } : {}) } };
     const input = personaInput(state, TASKS[action](state, detail, to), extra);
     const repo = state.incident.repository;
-    const scope: ActionScope = { ...(pr ? { pullRequest: pr.number } : {}), ...(repo ? { repository: { owner: repo.owner, repo: repo.repo } } : {}), ...(to ? { rollbackTo: to } : {}) };
+    const scope: ActionScope = { action, ...(pr ? { pullRequest: pr.number } : {}), ...(repo ? { repository: { owner: repo.owner, repo: repo.repo } } : {}), ...(to ? { rollbackTo: to } : {}) };
     const persona = ctx.attempt > 1 ? named(`attempt-${ctx.attempt}`, opts.devops) : opts.devops;
     if (action !== 'maintenance') of(ctx).changedRelease = true;
     const result = await ctx.run(provide({ toolset: guardActions(opts.tools, scope) }, persona), input);

@@ -154,3 +154,30 @@ describe('action guard: everything else', () => {
     expect(target({})).toBe('');
   });
 });
+
+describe('action guard: one action per step', () => {
+  it('a rollback step merges and deploys nothing, a deploy step rolls nothing back, only a maintenance step touches maintenance mode', async () => {
+    const tools = devopsTools();
+    const rollback = await through(tools, { action: 'rollback', pullRequest: 7, rollbackTo: GOOD }, [
+      ['github.merge_pull_request', { pullNumber: 7 }],
+      ['deploy.deploy_service', { ref: MERGE_SHA }],
+      ['deploy.maintenance_mode', { enabled: true }],
+      ['deploy.rollout_status', {}],
+      ['deploy.rollback', { to: 'r1' }],
+    ]);
+    expect(rollback.results.slice(0, 3).map(reason)).toEqual([
+      'the workflow asked for the rollback only; github.merge_pull_request belongs to the fix deploy',
+      'the workflow asked for the rollback only; deploy.deploy_service belongs to the fix deploy',
+      'the workflow asked for the rollback only; deploy.maintenance_mode belongs to the maintenance mode',
+    ]);
+    expect(tools.calls.map((c) => c.split(' ')[0])).toEqual(['deploy.rollout_status', 'deploy.rollback']);
+
+    const deploy = await through(tools, { action: 'deploy', pullRequest: 7, rollbackTo: GOOD }, [['deploy.rollback', { to: 'r1' }], ['github.merge_pull_request', { pullNumber: 7 }]]);
+    expect(reason(deploy.results[0])).toMatch(/^the workflow asked for the fix deploy only; deploy.rollback belongs to the rollback/);
+    expect(deploy.results[1]!.isError).toBeUndefined();
+
+    const maintenance = await through(tools, { action: 'maintenance', pullRequest: 7 }, [['github.merge_pull_request', { pullNumber: 7 }], ['deploy.maintenance_mode', { enabled: true }]]);
+    expect(reason(maintenance.results[0])).toMatch(/^the workflow asked for the maintenance mode only; github.merge_pull_request belongs to the fix deploy/);
+    expect(maintenance.results[1]!.isError).toBeUndefined();
+  });
+});

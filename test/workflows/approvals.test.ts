@@ -59,7 +59,7 @@ describe('approval gate in the incident workflow', () => {
     }
   }, 120_000);
 
-  it('deny: nothing risky happens; the fallback chain is refused at every step and the incident stays unresolved', async () => {
+  it('deny: nothing risky happens; merge and maintenance mode are refused (no known-good release: no rollback) and the incident stays unresolved', async () => {
     const notifier = notifierFromConfig({ page: { webhook: `${webhook.url}/page` } });
     const r = await responder(world, { approval: { policy: 'deny' }, notifier });
     const rollouts = world.deployer.rollouts().length;
@@ -67,8 +67,10 @@ describe('approval gate in the incident workflow', () => {
       const record = await (await r.service.respond(poolAlert('critical'), { id: 'inc-approve-deny' })).done;
       expect(record.status).toBe('unresolved');
       expect(record.approvals.map((a) => `${a.request.action}:${a.decision?.by}`)).toEqual([
-        'github.merge_pull_request:policy:deny', 'deploy.rollback:policy:deny', 'deploy.maintenance_mode:policy:deny',
+        'github.merge_pull_request:policy:deny', 'deploy.maintenance_mode:policy:deny',
       ]);
+      // No rollback was asked for: no release changed before the incident, so there is no known-good one to go to.
+      expect(record.timeline.some((e) => e.kind === 'changes' && /nothing to roll back to/.test(e.summary))).toBe(true);
       // Refusals are not retried (one merge attempt) and nothing reached the world.
       expect(actions(record)).toEqual(['branch', 'commit', 'pull_request']);
       const fix = record.outputs.backend as { pullRequest: { number: number } };
@@ -115,8 +117,11 @@ describe('approval gate in the incident workflow', () => {
       const record = await (await r.service.respond(poolAlert('critical'), { id: 'inc-injection' })).done;
       // Every persona fell for it and tried to merge...
       expect([...new Set(injected)].sort()).toEqual(['backend', 'devops', 'observability']);
-      // ...the allowlist refused it for observability and backend, the approval gate held it for devops.
-      expect(record.timeline.filter((e) => e.kind === 'tool.refused').map((e) => e.persona).sort()).toEqual(['backend', 'observability']);
+      // ...the allowlist refused it for observability and backend, the approval gate held it for devops while it
+      // was asked to deploy, and when it was asked for maintenance mode, the action guard refused it outright.
+      const refusals = record.timeline.filter((e) => e.kind === 'tool.refused');
+      expect(refusals.map((e) => e.persona).sort()).toEqual(['backend', 'devops', 'observability']);
+      expect(refusals.find((e) => e.persona === 'devops')?.summary).toMatch(/asked for the maintenance mode only; .*merge_pull_request belongs to the fix deploy/);
       expect(decisions[0]).toBe('devops:github.merge_pull_request');
       expect(record.approvals.every((a) => a.decision?.approved === false)).toBe(true);
       const fix = record.outputs.backend as { pullRequest: { number: number } };
@@ -142,7 +147,7 @@ function gullible(persona: string, inner: ChatModel, injected: string[]): ChatMo
       const tried = req.messages.some((m) => m.role === 'assistant' && m.content.some((b) => b.type === 'tool_use' && b.id.startsWith('toolu_injected')));
       if (!tried && text.includes('merge now')) {
         injected.push(persona);
-        const pr = /\\"pullRequest\\":\s*\{\s*\\"number\\":\s*(\d+)/.exec(text)?.[1] ?? '1';
+        const pr = /\\"pullRequest\\":\s*\{[^}]*?\\"number\\":\s*(\d+)/.exec(text)?.[1] ?? '1';
         return {
           content: [{ type: 'tool_use', id: `toolu_injected_${persona}`, name: 'github__merge_pull_request', input: { owner: OWNER, repo: SERVICE, pullNumber: Number(pr) } }],
           stopReason: 'tool_use',

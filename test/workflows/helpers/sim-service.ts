@@ -35,6 +35,8 @@ export class SimService {
   failNextDeploys = 0;
   /** Share of requests failing for a reason outside the service (nothing in its config or metrics explains it). */
   unexplainedErrors = 0;
+  /** The database's own connection limit: a pool configured larger still gets no more than this many. */
+  databaseMaxConnections = Number.POSITIVE_INFINITY;
   #server: Server;
   #timer: NodeJS.Timeout | undefined;
   #carry = 0;
@@ -84,7 +86,7 @@ export class SimService {
   mode(): SimMode {
     if (this.#maintenance) return 'maintenance';
     if ((this.config.startup?.requires ?? []).some((r) => !this.provides.includes(r))) return 'down';
-    return 20 * this.load > this.poolSize / QUERY_SECONDS ? 'exhausted' : 'healthy';
+    return 20 * this.load > Math.min(this.poolSize, this.databaseMaxConnections) / QUERY_SECONDS ? 'exhausted' : 'healthy';
   }
 
   /** What the deploy hook does: the release's config becomes the running one. */

@@ -134,6 +134,7 @@ export async function startWorld(): Promise<World> {
         deployer = await freshDeployer(initialSha);
         sim.setMaintenance(false);
         sim.unexplainedErrors = 0;
+        sim.databaseMaxConnections = Number.POSITIVE_INFINITY;
         sim.errorDetail = undefined;
         sim.failNextDeploys = 0;
       },
