@@ -18,7 +18,7 @@ export interface LabRepo {
   readonly token: string;
   /** The forge's git dir: what the deployer exports releases from. */
   readonly repoDir: string;
-  /** A clone of main at lab start: the sandbox's workspace. */
+  /** A clone of main, fast-forwarded after each commitFile to main: the sandbox's workspace, as a CI checkout is. */
   readonly workspaceDir: string;
   /** Commits one file on `branch` through the forge's REST API, as a person pushing would. Returns the commit sha. */
   commitFile(o: { path: string; content: string; message: string; branch?: string; author?: string }): Promise<string>;
@@ -81,7 +81,18 @@ export async function setupLabRepo(scenario: Scenario, workDir: string, logger: 
       const body = { message: o.message, content: Buffer.from(o.content).toString('base64'), branch, ...(sha ? { sha } : {}), committer: { name: author, email: `${author}@users.noreply.forge.invalid` } };
       const res = await fetch(`${api}/contents/${o.path}`, { method: 'PUT', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`forge refused the commit of ${o.path} to ${branch}: HTTP ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { commit: { sha: string } }).commit.sha;
+      const commit = ((await res.json()) as { commit: { sha: string } }).commit.sha;
+      if (branch === 'main') await syncWorkspace(workspaceDir, logger);
+      return commit;
     },
   };
+}
+
+/** Fast-forwards the workspace to the forge's main. Not fatal: a workspace with local work stays as it is. */
+async function syncWorkspace(workspaceDir: string, logger: Logger): Promise<void> {
+  try {
+    await execFileAsync('git', ['-C', workspaceDir, 'pull', '--quiet', '--ff-only', 'origin', 'main'], { env: { ...process.env, ...GIT_ENV } });
+  } catch (err) {
+    logger.warn({ err, workspaceDir }, 'could not fast-forward the sandbox workspace to main');
+  }
 }

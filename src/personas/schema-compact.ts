@@ -81,9 +81,15 @@ function walk(value: unknown, level: number, inProperties: boolean): unknown {
   return out;
 }
 
+/**
+ * One sentence: up to a `.`, `!` or `?` followed by white space or the end — not a dot inside a word
+ * (`service.config.json`, `v1.2`) and not one ending a common abbreviation (`e.g.`, `i.e.`, `etc.`, `vs.`).
+ */
+const SENTENCE = /[\s\S]+?(?:(?<!\b(?:e\.g|i\.e|etc|vs|cf|approx))[.!?]+(?=\s|$)|$)/g;
+
 /** The first `count` sentences of `text`, at most `max` characters (cut at a word, with an ellipsis). */
 function sentences(text: string, count: number, max: number): string {
-  const all = text.trim().match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g) ?? [text];
+  const all = text.trim().match(SENTENCE) ?? [text];
   // Labelled hints ("WORKFLOW: a -> b.", "DISCOVERY: …", mcp-grafana's style) say less than the sentence that
   // says what the tool does; keep them only when nothing else is left.
   const plain = all.filter((p) => !/^\s*[A-Z][A-Z_ ]{2,}:/.test(p));

@@ -260,7 +260,15 @@ export function sameRelease(a: ReleaseRef | undefined, b: ReleaseRef | undefined
 /** The report's one-paragraph summary (what changed, the suspect, the known-good release). */
 export function summarize(r: ChangeReport): string {
   const n = r.changes.length;
-  if (n === 0) return `No change to the service in the ${Math.round((Date.parse(r.to) - Date.parse(r.from)) / 60_000)} min before and since the symptom began; nothing to roll back to.`;
+  if (n === 0) {
+    // Metrics younger than the window (a service started minutes ago) cannot say what changed before them.
+    const from = Date.parse(r.from);
+    const since = r.dataSince !== undefined && r.dataSince * 1000 > from ? r.dataSince * 1000 : undefined;
+    const span = since !== undefined
+      ? `since its metrics begin (${new Date(since).toISOString()}, ${Math.round((Date.parse(r.symptomStart) - since) / 1000)} s before the symptom)`
+      : `in the ${Math.round((Date.parse(r.to) - from) / 60_000)} min before and since the symptom began`;
+    return `No change to the service ${span}; nothing to roll back to.`;
+  }
   const list = r.changes.map((c) => `${c.summary} at ${c.at}`).join('; ');
   const good = r.knownGood ? ` Last known-good release: ${describeRelease(r.knownGood)}.` : ' No release was measured healthy before the symptom: nothing to roll back to.';
   return `${n} change(s): ${list}.${r.suspect ? ` Suspect: ${r.suspect.reason}.` : ' No suspect change.'}${good}`;

@@ -34,10 +34,11 @@ if each request got slower after a change, more capacity is not the fix. A depen
 down (its status page) is an outage to wait out, not something of ours to patch.
 Answer: status healthy (everything normal: no action), unknown (wrong but unexplained: rootCause null), or
 incident with rootCause { category, components, settings }. components, kebab-case, the CAUSE FIRST (it
-is what the response acts on): a bad release -> "deployment" (name the release in measurements); a
-capacity limit -> the limiting resource (e.g. database-connection-pool, task-worker-pool); a dependency ->
-its name; then at most two related ones. settings = the configuration keys (dotted, e.g. pool.size) a fix
-may change — a fix touching anything else is refused. Put the numbers you used in measurements. Never guess.`;
+is what the response acts on): a bad release -> "deployment" (name the release in evidence); a capacity
+limit -> the limiting resource (e.g. database-connection-pool, task-worker-pool); a dependency -> its
+name; then at most two the cause affects. settings = the configuration keys (dotted, e.g. pool.size) a fix
+may change — a fix touching anything else is refused; [] for a bad release (it is rolled back, not
+edited) or an outage. Put the numbers you used in measurements. Never guess.`;
 
 const backendExtra = `
 The repository is incident.repository (owner, repo, baseBranch); incident.evidence lists what was measured;
@@ -45,8 +46,9 @@ incident.changes says what changed and which release is known-good.
 remedy: pull-request when you opened a fix; rollback when the cause is a release to undo (no PR: the
 workflow rolls back to the known-good release); wait when nothing of ours is at fault (a provider outage);
 none when no safe change exists (say why). A fix changes only the settings in the assessment's
-rootCause.settings, by an amount computed from the measurements; push it to a hotfix branch, never to the
-base branch. The PR body must have "## Expected effect" in numbers (e.g. "pool 24 -> 36: 40 req/s x 0.7 s =
+rootCause.settings, by an amount computed from the measurements (size capacity for 2x the measured demand
+unless the repository says otherwise); push it to a hotfix branch, never to the base branch. The sandbox
+workspace is a git checkout: check with git log -1 that it is the revision you mean to test. The PR body must have "## Expected effect" in numbers (e.g. "pool 24 -> 36: 40 req/s x 0.7 s =
 28 in flight, 78% of the new pool"); give the same in expectedEffect, with checks (PromQL, op, threshold)
 the workflow measures after the deploy. A refused call says why: fix that, or answer remedy none.`;
 
@@ -59,10 +61,11 @@ approval was rejected or a precondition failed (nothing was done). Never do more
 workflow verifies recovery itself and decides what comes next.`;
 
 /**
- * Fixed-context budgets (system prompt + tool definitions, tokens). Above the built-ins' 2,000: a model that
- * sees compacted tool descriptions guesses more, and the fixed context is cached across turns.
+ * Fixed-context budgets (system prompt + tool definitions, estimated tokens). Above the built-ins' 2,000: a
+ * model that sees compacted tool descriptions guesses more, and the fixed context is cached across turns.
+ * With the real built-in servers the personas measure ~5,500 / ~3,300 / ~2,450.
  */
-export const WORKFLOW_FIXED_CONTEXT = { observability: 4_000, backend: 3_500, devops: 2_000 } as const;
+export const WORKFLOW_FIXED_CONTEXT = { observability: 6_500, backend: 4_000, devops: 3_000 } as const;
 
 const BUDGETS: Record<PersonaName, PersonaBudget> = {
   // One turn of parallel metric queries, one of log queries, then the answer.
@@ -83,8 +86,7 @@ export function workflowPersonas(overrides: Partial<Record<PersonaName, PersonaO
       // Read-only views of what changed: the deploy history and the repository's history and files.
       tools: [...observabilityDefinition.tools, 'deploy.rollout_status', 'github.get_file_contents', 'github.list_commits'],
       ...merged('observability', `${observabilityDefinition.instructions}${observabilityExtra}`),
-      // The reasoning guidance, the change-history tools and the wider output schema take the fixed context to
-      // ~3,100 tokens (builtinToolCatalog); room for the real servers' longer descriptions, so no tool's is cut.
+      // The reasoning guidance, the change-history tools and the wider output schema: see WORKFLOW_FIXED_CONTEXT.
       limits: { maxFixedContextTokens: WORKFLOW_FIXED_CONTEXT.observability, ...(overrides.observability?.limits ?? {}) },
       output: assessmentOutput,
     }),
@@ -97,7 +99,7 @@ export function workflowPersonas(overrides: Partial<Record<PersonaName, PersonaO
     devops: persona({
       ...devopsDefinition,
       ...merged('devops', devopsInstructions),
-      limits: { maxIdenticalCalls: 3, ...(overrides.devops?.limits ?? {}) },
+      limits: { maxIdenticalCalls: 3, maxFixedContextTokens: WORKFLOW_FIXED_CONTEXT.devops, ...(overrides.devops?.limits ?? {}) },
       output: devopsActionOutput,
     }),
   };

@@ -252,7 +252,12 @@ export async function createIncidentService(opts: IncidentServiceOptions): Promi
       } else {
         closer.abort(new Error('the incident service is closing'));
         const finishing = [...live.values()].map((l) => l.finished);
-        // Cancels what is queued (its records stay queued: recover() picks them up) and waits for what runs.
+        // Running incidents park themselves now (or, already ending, end): their runs settle on their own, the
+        // journal's record of them included. Cancelling them instead could cut off an incident that had just
+        // ended, leaving its journal run failed. Bounded, for a step that ignores the abort.
+        const running = await runner.list({ state: 'running', limit: 10_000 });
+        await Promise.race([Promise.allSettled(running.map((r) => runner.handle(r.runId).result())), sleep(10_000)]);
+        // Cancels what is queued (its records stay queued: recover() picks them up) and what still runs.
         await runner.close();
         await Promise.allSettled(finishing);
       }

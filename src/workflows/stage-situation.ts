@@ -3,7 +3,7 @@ import { isAbortError } from '../primitives/errors.js';
 import type { Context, Step } from '../primitives/types.js';
 import type { ToolSet } from '../tools/types.js';
 import { findKnownGood } from './known-good.js';
-import { buildChangeReport, configDiff, describeConfigChanges, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
+import { buildChangeReport, configDiff, describeConfigChanges, summarize, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
 import type { IncidentContext } from './incident-context.js';
 import { stage } from './stage.js';
 import type { IncidentState } from './state.js';
@@ -126,9 +126,11 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
     const suspects = report.suspect ? report.changes.filter((c) => Date.parse(c.at) >= Date.parse(report.suspect!.change.at)).slice(0, 3) : [];
     for (const change of suspects) await diffChange(change, repo);
     if (report.suspect) report.suspect.change = suspects[0] ?? report.suspect.change;
-    return { ...report, commits: list.slice(0, 10).map((c) => ({ sha: String(c.sha ?? ''), message: String(c.message ?? '').split('\n')[0]!.slice(0, 200), ...(typeof (c.author as { date?: unknown } | undefined)?.date === 'string' ? { date: (c.author as { date: string }).date } : {}) })) };
+    const withCommits = { ...report, commits: list.slice(0, 10).map((c) => ({ sha: String(c.sha ?? ''), message: String(c.message ?? '').split('\n')[0]!.slice(0, 200), ...(typeof (c.author as { date?: unknown } | undefined)?.date === 'string' ? { date: (c.author as { date: string }).date } : {}) })) };
+    // Again: the config diffs are in the changes now, and how far back the metrics go is known.
+    return { ...withCommits, summary: summarize(withCommits) };
   }
-  return report;
+  return { ...report, summary: summarize(report) };
 
   async function diffChange(change: ChangeEvent, r: NonNullable<IncidentContext['repository']>): Promise<void> {
     const before = change.previous?.revision;

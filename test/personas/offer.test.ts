@@ -46,6 +46,15 @@ describe('tool offer and compaction', () => {
     expect(compactDescription(push.description, 3)).toBe('Push multiple files to a GitHub repository in a single commit.');
   });
 
+  it('cuts at sentence ends, not at the dots of e.g., file names or versions', () => {
+    const deploy = 'Deploys a ref: writes service.config.json and health-checks /healthz (e.g. after a merge, v1.2 or later). Returns the rollout record.';
+    expect(compactDescription(deploy, 3)).toBe('Deploys a ref: writes service.config.json and health-checks /healthz (e.g. after a merge, v1.2 or later).');
+    expect(compactDescription('Values of one label, e.g. "service". Paginated.', 3)).toBe('Values of one label, e.g. "service".');
+    expect(compactDescription('Where to roll back to, i.e. a release id; etc. and more', 3)).toBe('Where to roll back to, i.e. a release id; etc. and more');
+    expect(compactSchema({ type: 'object', properties: { ref: { type: 'string', description: 'A git ref, e.g. a sha. Not a branch.' } } }, 2))
+      .toMatchObject({ properties: { ref: { description: 'A git ref, e.g. a sha.' } } });
+  });
+
   it('compacts only as far as needed to fit the fixed-context budget', () => {
     const final = finalAnswerTool(z.object({ ok: z.boolean() }));
     const tools = Array.from({ length: 6 }, (_, i) => ({ ...push, name: `github.push_files_${i}` }));

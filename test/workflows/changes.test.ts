@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildChangeReport, configDiff, describeConfigChanges, describeRelease, rolloutChanges, sameRelease, versionChanges,
+  summarize, buildChangeReport, configDiff, describeConfigChanges, describeRelease, rolloutChanges, sameRelease, versionChanges,
   type ChangeReport, type RolloutRecord,
 } from '../../src/workflows/changes.js';
 import { findKnownGood } from '../../src/workflows/known-good.js';
@@ -164,6 +164,15 @@ describe('buildChangeReport', () => {
   it('says so when nothing changed', () => {
     expect(report([rollout('r1', 'A', undefined, 0)], SYMPTOM + 300, { options: { lookbackMinutes: 30 } }).summary)
       .toBe('No change to the service in the 35 min before and since the symptom began; nothing to roll back to.');
+  });
+
+  it('a service whose metrics begin inside the window: says how far back they go', () => {
+    const r = report([rollout('r1', 'A', undefined, 0)], SYMPTOM + 300, { options: { lookbackMinutes: 30 } });
+    const since = Date.parse(r.symptomStart) / 1000 - 30;
+    expect(summarize({ ...r, dataSince: since }))
+      .toBe(`No change to the service since its metrics begin (${new Date(since * 1000).toISOString()}, 30 s before the symptom); nothing to roll back to.`);
+    // Metrics older than the window change nothing.
+    expect(summarize({ ...r, dataSince: Date.parse(r.from) / 1000 - 60 })).toBe(r.summary);
   });
 });
 

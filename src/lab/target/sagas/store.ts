@@ -1,6 +1,7 @@
 import '../quiet-sqlite-warning.js';
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
+import { countsByStatus } from '../status-counts.js';
 import { SAGA_STATUSES, type SagaStatus } from '../config.js';
 
 /** One row of `saga_executions` (the table name and columns follow seed 002's runbook SQL). */
@@ -107,10 +108,7 @@ export class SagaStore {
 
   /** Row counts per status; every status is present (0 when none). */
   countsByStatus(): Record<SagaStatus, number> {
-    const counts = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as Record<SagaStatus, number>;
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM saga_executions GROUP BY status').all() as unknown as { status: SagaStatus; n: number }[];
-    for (const r of rows) counts[r.status] = r.n;
-    return counts;
+    return countsByStatus(this.db, 'saga_executions', SAGA_STATUSES);
   }
 
   /** updated_at of the least recently updated RUNNING saga, or undefined when none runs. */

@@ -1,6 +1,7 @@
 import '../quiet-sqlite-warning.js';
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
+import { countsByStatus } from '../status-counts.js';
 import { TaskQueueFullError } from '../errors.js';
 
 /** Where a task is: waiting for a worker, being run by one, or done. */
@@ -131,10 +132,7 @@ export class TaskStore {
 
   /** Row counts per status; every status is present (0 when none). */
   countsByStatus(): Record<TaskStatus, number> {
-    const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as unknown as { status: TaskStatus; n: number }[];
-    for (const r of rows) counts[r.status] = r.n;
-    return counts;
+    return countsByStatus(this.db, 'tasks', TASK_STATUSES);
   }
 
   /** enqueued_at of the oldest queued task, or undefined when the queue is empty. */

@@ -17,7 +17,7 @@ interface FlatRule {
 export function registerAlertingTools({ server, datasources }: ToolDeps): void {
   server.registerTool('alerting_manage_rules', {
     title: 'Manage alert rules',
-    description: "Read alert rules and their current state. operation 'list' searches rules (filter by state, group, name, type) and says which are firing; 'get' returns one rule's full detail by rule_uid, including its active alert instances. Without datasource_uid: Grafana-managed rules when Grafana is configured, else the rules of the configured Prometheus.",
+    description: "Read alert rules and their current state. operation 'list' searches rules (filter by state, group, name, type), with each rule's query, and says which are firing; 'get' returns one rule's full detail by rule_uid, including its active alert instances. Without datasource_uid: Grafana-managed rules when Grafana is configured, else the rules of the configured Prometheus.",
     inputSchema: {
       operation: z.enum(['list', 'get']).describe("'list' to search/filter rules, 'get' to retrieve one rule (state + configuration) by rule_uid"),
       rule_uid: z.string().min(1).max(500).optional().describe("The UID of the alert rule (required for 'get'); for Prometheus rules it is 'group:name'"),
@@ -88,6 +88,8 @@ function summary(r: FlatRule): Record<string, unknown> {
     type: r.rule.type,
     state: r.state,
     health: r.rule.health,
+    // The condition itself (for a Prometheus rule, the PromQL with its threshold): what "firing" means.
+    ...(r.rule.query ? { query: r.rule.query } : {}),
     rule_group: r.group.name,
     ...(r.rule.folderUid ?? r.group.folderUid ? { folder_uid: r.rule.folderUid ?? r.group.folderUid } : {}),
     ...(r.rule.duration ? { for: `${r.rule.duration}s` } : {}),
