@@ -55,12 +55,22 @@ export type Remedy = (typeof REMEDIES)[number];
 
 /** Stage 2: the backend engineer's fix (pullRequest null when the remedy is not a code change, e.g. a rollback). */
 export const fixOutput = backendOutput.extend({
+  // A rollback, a wait or no safe change edits no file and may test nothing: no placeholder needed.
+  fixDesign: backendOutput.shape.fixDesign.extend({
+    files: z.array(z.string()).default([]).describe('The files the fix changes; [] when nothing changes (remedy rollback, wait or none)'),
+  }),
+  tests: backendOutput.shape.tests.nullable().describe('The repository tests run on the fix; null when nothing changed and nothing was tested'),
   rootCause: rootCauseSchema.optional().describe('The confirmed root cause, if the code or tests refine the assessment'),
   remedy: z.enum(REMEDIES).describe('pull-request: a fix to deploy; rollback: restore the last known-good release; wait: nothing of ours to change (e.g. a third-party outage): communicate and watch; none: no safe change found (a human decides)'),
   expectedEffect: z.object({
     summary: z.string().min(1).describe('The effect in numbers, e.g. "pool 24 -> 36: 40 req/s x 0.7 s = 28 in flight (78%)"'),
     checks: z.array(effectCheckSchema).max(5).default([]).describe('How verification measures that effect after the deploy'),
   }).optional().describe('Required with remedy pull-request: what the change will do, in numbers'),
+}).superRefine((fix, ctx) => {
+  // A pull request is a change: it names its files and says what its tests did.
+  if (fix.remedy !== 'pull-request') return;
+  if (fix.fixDesign.files.length === 0) ctx.addIssue({ code: 'custom', path: ['fixDesign', 'files'], message: 'remedy pull-request: list the files the fix changes' });
+  if (fix.tests === null) ctx.addIssue({ code: 'custom', path: ['tests'], message: 'remedy pull-request: report the tests run on the fix (command, passed, summary)' });
 });
 export type Fix = z.infer<typeof fixOutput>;
 

@@ -64,7 +64,7 @@ export function renderPostmortem(record: IncidentRecord): string {
   if (fix) {
     out.push(`Fix: ${fix.fixDesign.change}. ${fix.fixDesign.rationale}`, '');
     if (fix.pullRequest) out.push(`Pull request: #${fix.pullRequest.number} ${fix.pullRequest.url} (branch ${fix.pullRequest.branch}).`, '');
-    out.push(`Tests: \`${fix.tests.command}\` ${fix.tests.passed ? 'passed' : 'FAILED'} — ${fix.tests.summary}`, '');
+    if (fix.tests) out.push(`Tests: \`${fix.tests.command}\` ${fix.tests.passed ? 'passed' : 'FAILED'} — ${fix.tests.summary}`, '');
   }
   if (devops) out.push('## Resolution', '', devops.summary, '', ...verificationLines(devops.verifications), '');
 
