@@ -1,4 +1,5 @@
 import { toWireName, type ToolNameMap } from '../models/tool-names.js';
+import { fitToolResult } from './fit-result.js';
 import type { ToolResultBlock, ToolUseBlock } from '../models/types.js';
 import { describe, isAbortError } from '../primitives/errors.js';
 import type { Context, Step } from '../primitives/types.js';
@@ -78,16 +79,13 @@ function toResultBlock(id: string, result: ToolResult, maxChars: number): ToolRe
   let text = resultText(result);
   if (text.trim() === '' && result.structuredContent) text = JSON.stringify(result.structuredContent);
   if (text === '') text = '(no output)';
-  return { type: 'tool_result', tool_use_id: id, content: truncate(text, maxChars), ...(result.isError ? { is_error: true } : {}) };
+  return { type: 'tool_result', tool_use_id: id, content: fitToolResult(text, maxChars), ...(result.isError ? { is_error: true } : {}) };
 }
 
 function errorResult(use: ToolUseBlock, message: string): ToolResultBlock {
   return { type: 'tool_result', tool_use_id: use.id, content: message, is_error: true };
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n…[truncated ${text.length - max} characters]`;
-}
 
 function jsonProblem(raw: string | undefined): string {
   if (raw === undefined) return 'no arguments';
@@ -97,4 +95,8 @@ function jsonProblem(raw: string | undefined): string {
   } catch (err) {
     return `invalid JSON: ${(err as Error).message}`;
   }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
