@@ -1,4 +1,4 @@
-import { compileExpression, type Expression } from './expr.js';
+import { compiled } from './expr.js';
 import type { Comparison, Condition } from './schema.js';
 import { getPath } from './template.js';
 
@@ -50,13 +50,4 @@ function equal(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'number') return toNumber(a) === b;
   if (typeof a === 'number' && typeof b === 'string') return toNumber(b) === a;
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-const cache = new Map<string, Expression>();
-
-/** Conditions are data; their expressions are compiled once per distinct source. */
-export function compiled(source: string): Expression {
-  let e = cache.get(source);
-  if (!e) cache.set(source, (e = compileExpression(source)));
-  return e;
 }

@@ -84,4 +84,3 @@ export const FUNCTIONS: Readonly<Record<string, (...args: Value[]) => Value>> = 
   contains: (hay, needle) => (Array.isArray(hay) ? hay.some((x) => JSON.stringify(x) === JSON.stringify(needle)) : typeof hay === 'string' && typeof needle === 'string' ? hay.includes(needle) : undefined),
 };
 
-/** A compiled expression: evaluate it against facts as often as needed. */

@@ -162,7 +162,7 @@ export class Parser {
         this.#i++;
         const key = this.#peek();
         if (key.t !== 'id' && key.t !== 'num') this.#fail('a field name');
-        path.push(key.t === 'num' ? key.v : key.v);
+        path.push(key.v);
         this.#i++;
       } else if (this.#isOp('[')) {
         this.#i++;

@@ -27,6 +27,18 @@ export interface Expression {
   readonly reads: readonly string[];
 }
 
+const cache = new Map<string, Expression>();
+
+/**
+ * compileExpression, once per distinct source: a playbook's expressions are checked when it loads and then
+ * evaluated every turn. Throws as compileExpression does (nothing is cached then).
+ */
+export function compiled(source: string): Expression {
+  let e = cache.get(source);
+  if (!e) cache.set(source, (e = compileExpression(source)));
+  return e;
+}
+
 /** Parses `source`; throws ExpressionError naming the problem and where it is. */
 export function compileExpression(source: string): Expression {
   const node = new Parser(source).parse();

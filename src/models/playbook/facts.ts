@@ -1,6 +1,6 @@
 import { FINAL_ANSWER_TOOL, parseHandoff, toolResultText } from '../protocol.js';
 import type { ModelRequest, ToolUseBlock } from '../types.js';
-import { compiled } from './conditions.js';
+import { compiled } from './expr.js';
 import type { Playbook } from './schema.js';
 
 /**
@@ -77,7 +77,7 @@ export function deriveFacts(playbook: Playbook, req: ModelRequest): Facts {
   values['$turn'] = turns;
   if (rejected !== undefined) values['$rejected'] = rejected;
   // Derived facts last, in their order: each sees every tool result and the derived facts before it.
-  for (const [name, source] of Object.entries(playbook.derive)) values[name] = compiled(source).evaluate(values);
+  applyDerive(playbook.derive, values);
   return { values, fired, ...(rejected !== undefined ? { rejected } : {}) };
 }
 
@@ -94,4 +94,10 @@ function parseMaybeJson(text: string): unknown {
 /** Fact names worth listing in an escalation message. */
 export function factNames(values: Record<string, unknown>): string[] {
   return Object.keys(values).filter((k) => !k.startsWith('$'));
+}
+
+/** Evaluates `derive` in order into `values` (each sees the facts and the derived facts before it); returns `values`. */
+export function applyDerive(derive: Record<string, string>, values: Record<string, unknown>): Record<string, unknown> {
+  for (const [name, source] of Object.entries(derive)) values[name] = compiled(source).evaluate(values);
+  return values;
 }

@@ -3,8 +3,8 @@ import { EscalationError } from '../errors.js';
 import { FINAL_ANSWER_TOOL, text } from '../protocol.js';
 import { toWireName } from '../tool-names.js';
 import type { ChatModel, ContentBlock, ModelRequest, ModelResponse } from '../types.js';
-import { compiled, holds } from './conditions.js';
-import { callId, deriveFacts, factNames, type Facts } from './facts.js';
+import { holds } from './conditions.js';
+import { applyDerive, callId, deriveFacts, factNames, type Facts } from './facts.js';
 import { playbookSchema, type Playbook, type PlaybookInput, type PlaybookRule } from './schema.js';
 import { render, TemplateError } from './template.js';
 
@@ -39,11 +39,21 @@ export function playbookModel(playbook: PlaybookInput): ChatModel & { readonly p
     async generate(req: ModelRequest): Promise<ModelResponse> {
       const facts = deriveFacts(pb, req);
       if (facts.rejected !== undefined) throw new EscalationError(source, `its final answer was rejected: ${facts.rejected}`, factNames(facts.values));
-      const rule = pb.rules.find((r) => (facts.fired.get(r.id) ?? 0) < r.maxFires && r.when.every((c) => holds(c, valuesFor(r, facts.values))));
-      if (!rule) throw new EscalationError(source, `no rule matches after ${facts.values['$turn'] as number} turn(s)`, factNames(facts.values));
+      // The first rule whose conditions hold, each rule judged on the facts plus its own derived ones (computed once).
+      let match: { rule: PlaybookRule; values: Record<string, unknown> } | undefined;
+      for (const r of pb.rules) {
+        if ((facts.fired.get(r.id) ?? 0) >= r.maxFires) continue;
+        const values = valuesFor(r, facts.values);
+        if (r.when.every((c) => holds(c, values))) {
+          match = { rule: r, values };
+          break;
+        }
+      }
+      if (!match) throw new EscalationError(source, `no rule matches after ${facts.values['$turn'] as number} turn(s)`, factNames(facts.values));
+      const { rule } = match;
       let content: ContentBlock[];
       try {
-        content = act(rule, facts, req, source);
+        content = act(rule, { ...facts, values: match.values }, req, source);
       } catch (err) {
         if (err instanceof TemplateError) throw new EscalationError(source, `rule '${rule.id}': ${err.message}`, factNames(facts.values));
         throw err;
@@ -55,14 +65,11 @@ export function playbookModel(playbook: PlaybookInput): ChatModel & { readonly p
 
 /** The facts a rule sees: the playbook's, plus the rule's own derived facts. */
 function valuesFor(rule: PlaybookRule, values: Record<string, unknown>): Record<string, unknown> {
-  if (!rule.derive) return values;
-  const out = { ...values };
-  for (const [name, source] of Object.entries(rule.derive)) out[name] = compiled(source).evaluate(out);
-  return out;
+  return rule.derive ? applyDerive(rule.derive, { ...values }) : values;
 }
 
+/** What the rule does, with `facts.values` already holding its own derived facts. */
 function act(rule: PlaybookRule, facts: Facts, req: ModelRequest, source: string): ContentBlock[] {
-  facts = { ...facts, values: valuesFor(rule, facts.values) };
   const offered = new Set(req.tools.map((t) => t.name));
   const missing = new Set<string>();
   const fire = (facts.fired.get(rule.id) ?? 0) + 1;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compileExpression } from './expr.js';
+import { compiled } from './expr.js';
 
 /**
  * A playbook is data: an ordered list of rules, each "when these facts hold, make these tool calls / give
@@ -11,9 +11,9 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 const json: z.ZodType<Json> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
 
 /** An expression (expr.ts), checked when the playbook is loaded so a typo fails at load, naming the field. */
-export const expressionSource = z.string().min(1).superRefine((src, ctx) => {
+const expressionSource = z.string().min(1).superRefine((src, ctx) => {
   try {
-    compileExpression(src);
+    compiled(src);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
