@@ -1,5 +1,5 @@
 import { globToRegExp } from '../personas/allowlist.js';
-import { personaFromPath } from './approval-gate.js';
+import { guardRefused } from './approval-gate.js';
 import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
 import { describeRelease, type ReleaseRef } from './changes.js';
 import type { DevopsAction } from './outputs.js';
@@ -107,7 +107,5 @@ function refusal(reason: string): ToolResult {
 
 /** The refusal as the persona sees it, and as the timeline records it ('tool.refused'). */
 function refused(opts: ToolCallOptions, tool: string, reason: string, guard: string): ToolResult {
-  const ctx = opts.ctx;
-  ctx?.emit('tool.refused', { persona: ctx ? personaFromPath(ctx.path) : undefined, tool, reason, guard });
-  return refusal(reason);
+  return guardRefused(opts, tool, reason, guard, refusal(reason));
 }

@@ -60,6 +60,13 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
       const ctx = callOpts.ctx;
       const persona = opts.persona ?? (ctx ? personaFromPath(ctx.path) : undefined);
       const base = { action: name, args: redactJson(args), ...(persona ? { persona } : {}) };
+      const ask = async (approver: Approver): Promise<ToolResult> => {
+        ctx?.emit('approval.requested', base);
+        const decision = await approver.request({ runId: ctx?.runId ?? 'unknown', ...base }, callOpts.signal ?? ctx?.signal);
+        ctx?.emit('approval', { ...base, id: decision.request.id, approved: decision.approved, by: decision.by, reason: decision.reason });
+        if (!decision.approved) return refused(name, `rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`);
+        return inner.call(name, args, callOpts);
+      };
       if (needsHuman && opts.policy !== 'deny') {
         // Recorded as an escalation: a human is being asked to take the service out of traffic.
         ctx?.emit('escalation', { reason: 'human-only action', action: name, detail: `${name} always needs a human decision` });
@@ -67,11 +74,7 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
           ctx?.emit('approval', { ...base, approved: false, by: 'policy:human-only' });
           return refused(name, 'it always needs a human decision and nobody can be asked here (no approver); escalate instead');
         }
-        ctx?.emit('approval.requested', base);
-        const decision = await human.request({ runId: ctx?.runId ?? 'unknown', ...base }, callOpts.signal ?? ctx?.signal);
-        ctx?.emit('approval', { ...base, id: decision.request.id, approved: decision.approved, by: decision.by, reason: decision.reason });
-        if (!decision.approved) return refused(name, `rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`);
-        return inner.call(name, args, callOpts);
+        return ask(human);
       }
       if (opts.policy === 'deny') {
         ctx?.emit('approval', { ...base, approved: false, by: 'policy:deny' });
@@ -81,11 +84,7 @@ export function gateTools(inner: ToolSet, opts: ApprovalGateOptions): ToolSet {
         ctx?.emit('approval', { ...base, approved: true, by: 'policy:auto' });
         return inner.call(name, args, callOpts);
       }
-      ctx?.emit('approval.requested', base);
-      const decision = await opts.approver!.request({ runId: ctx?.runId ?? 'unknown', ...base }, callOpts.signal ?? ctx?.signal);
-      ctx?.emit('approval', { ...base, id: decision.request.id, approved: decision.approved, by: decision.by, reason: decision.reason });
-      if (!decision.approved) return refused(name, `rejected by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}`);
-      return inner.call(name, args, callOpts);
+      return ask(opts.approver!);
     },
   };
 }
@@ -103,4 +102,14 @@ export function personaFromPath(path: string): string | undefined {
   const segments = path.split('/');
   const turn = segments.findIndex((s) => /^turn-\d+$/.test(s));
   return turn > 0 ? segments[turn - 1] : undefined;
+}
+
+/**
+ * A guard's refusal (action guard, fix guard): recorded on the timeline as 'tool.refused', with the persona
+ * taken from the calling step's path, and returned to the persona as `result`.
+ */
+export function guardRefused(opts: ToolCallOptions, tool: string, reason: string, guard: string, result: ToolResult): ToolResult {
+  const ctx = opts.ctx;
+  ctx?.emit('tool.refused', { persona: ctx ? personaFromPath(ctx.path) : undefined, tool, reason, guard });
+  return result;
 }

@@ -18,8 +18,10 @@ export const incidentBudgetSchema = z.strictObject({
 export type IncidentBudgetOptions = z.input<typeof incidentBudgetSchema>;
 export type IncidentBudget = z.output<typeof incidentBudgetSchema>;
 
-/** Paths of calls the budget does not count: verification polls (verify-*, and the wait remedy's) and the restore step. */
-const EXEMPT = /\/(verify-[\w-]+|wait|restore)(\/|$)/;
+/** Paths of verification polls: the verify-* steps and the wait remedy's watch. */
+export const VERIFICATION_PATH = /\/(verify-[\w-]+|wait)(\/|$)/;
+/** Paths of calls the budget does not count: verification polls and the restore step. */
+const EXEMPT = new RegExp(`${VERIFICATION_PATH.source}|\\/restore(\\/|$)`);
 
 /** Thrown (by stages) when the incident's time budget is spent. */
 export class IncidentBudgetError extends Error {

@@ -277,3 +277,25 @@ export function summarize(r: ChangeReport): string {
 function pick(o: Record<string, string | undefined>): ReleaseRef {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as ReleaseRef;
 }
+
+/** The key-level changes of one file (JSON), or the file itself when it is not JSON. */
+export function fileChanges(path: string, before: string | undefined, after: string): ConfigChange[] {
+  const parse = (text: string | undefined): unknown => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  const a = parse(before);
+  const b = parse(after);
+  const isJson = (v: unknown): boolean => v !== null && typeof v === 'object';
+  if (isJson(a) && isJson(b)) return configDiff(a, b).map((c) => ({ ...c, path: qualify(path, c.path) }));
+  return before === after ? [] : [{ path, before: before === undefined ? undefined : '(text)', after: '(changed)' }];
+}
+
+/** Keys of the service's main config file are bare (`pool.size`); other files' keys are `file:key`. */
+function qualify(file: string, key: string): string {
+  return file === 'service.config.json' ? key : `${file}:${key}`;
+}

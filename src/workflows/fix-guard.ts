@@ -1,7 +1,9 @@
 import { globToRegExp } from '../personas/allowlist.js';
-import { personaFromPath } from './approval-gate.js';
+import { guardRefused } from './approval-gate.js';
 import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
-import { configDiff, describeConfigChanges, type ConfigChange } from './changes.js';
+import { describeConfigChanges, fileChanges, type ConfigChange } from './changes.js';
+
+export { fileChanges };
 import { toolData } from './tool-data.js';
 
 /**
@@ -131,27 +133,6 @@ export function expectedEffect(body: string): string | undefined {
   return m ? `${m[1]!}${m[2]!}` : undefined;
 }
 
-/** The key-level changes of one file (JSON), or the file itself when it is not JSON. */
-export function fileChanges(path: string, before: string | undefined, after: string): ConfigChange[] {
-  const parse = (text: string | undefined): unknown => {
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  };
-  const a = parse(before);
-  const b = parse(after);
-  const isJson = (v: unknown): boolean => v !== null && typeof v === 'object';
-  if (isJson(a) && isJson(b)) return configDiff(a, b).map((c) => ({ ...c, path: qualify(path, c.path) }));
-  return before === after ? [] : [{ path, before: before === undefined ? undefined : '(text)', after: '(changed)' }];
-}
-
-/** Keys of the service's main config file are bare (`pool.size`); other files' keys are `file:key`. */
-function qualify(file: string, key: string): string {
-  return file === 'service.config.json' ? key : `${file}:${key}`;
-}
 
 /** An implicated setting covers itself, everything under it (`pool` covers `pool.size`), or a whole file. */
 export function covers(setting: string, changed: string): boolean {
@@ -165,7 +146,5 @@ function refusal(reason: string): ToolResult {
 
 /** The refusal as the persona sees it, and as the timeline records it ('tool.refused'). */
 function refused(opts: ToolCallOptions, tool: string, reason: string, guard: string): ToolResult {
-  const ctx = opts.ctx;
-  ctx?.emit('tool.refused', { persona: ctx ? personaFromPath(ctx.path) : undefined, tool, reason, guard });
-  return refusal(reason);
+  return guardRefused(opts, tool, reason, guard, refusal(reason));
 }

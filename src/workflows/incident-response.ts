@@ -76,15 +76,17 @@ export function incidentResponse(opts: IncidentWorkflowOptions): Step<IncidentIn
   const built = workflowPersonas(opts.overrides);
   const personas: WorkflowPersonas = { ...built, ...(opts.personas ?? {}) };
   const verification = verificationSchema.parse(opts.verification ?? {});
-  const situation = situationStage({ tools, changes: changesSchema.parse(opts.changes ?? {}), verification });
+  const changes = changesSchema.parse(opts.changes ?? {});
+  const situation = situationStage({ tools, changes, verification });
   const detect = detectStage(personas.observability);
-  const fix = fixStage(personas.backend, tools);
+  // The fix guard and the deploy stage read files and the running release with the tools change awareness names.
+  const fix = fixStage(personas.backend, tools, { fileTool: changes.tools.file });
   const announce = async (state: IncidentState, text: string, ctx: Context): Promise<void> => {
     const i = state.incident;
     const sent = await sendNotifications(opts.notifier, ['channel'], { incidentId: i.id, title: i.title, severity: state.severity ?? 'p1', reason: 'update', text }, tools, ctx);
     state.notifications = [...(state.notifications ?? []), ...sent];
   };
-  const deploy = deployStage({ devops: personas.devops, tools, verification, announce, ...(opts.deploy ?? {}) });
+  const deploy = deployStage({ devops: personas.devops, tools, verification, announce, rolloutsTool: changes.tools.rollouts, ...(opts.deploy ?? {}) });
   const triage = detectStage(personas.observability, 'assess');
 
   const routes = router({

@@ -2,6 +2,8 @@ import type { EventSink } from '../primitives/sink.js';
 import type { StepEvent } from '../primitives/types.js';
 import type { ApprovalDecision, ApprovalRequest } from './approval-broker.js';
 import { actionsOfOutput } from './actions.js';
+import { VERIFICATION_PATH } from './budget.js';
+import { describeConfigChanges, type ConfigChange } from './changes.js';
 import type { IncidentRecord, TimelineEntry } from './incident.js';
 
 /** Replayed steps whose outputs can attest side effects: tool calls, personas, workflow steps and stages. */
@@ -116,7 +118,7 @@ export class IncidentRecorder {
       case 'tool.call': {
         r.usage.toolCalls++;
         // Verification polls are summarised by their 'verify.poll' entries.
-        if (/\/verify-[\w-]+(\/|$)|\/wait(\/|$)/.test(event.path)) { this.onChange(undefined); return; }
+        if (VERIFICATION_PATH.test(event.path)) { this.onChange(undefined); return; }
         this.#add(event, 'tool.call', `${String(d.server)}.${String(d.tool)} ${String(d.outcome)} (${Math.round(Number(d.durationMs ?? 0))} ms)`, { outcome: d.outcome });
         return;
       }
@@ -131,7 +133,7 @@ export class IncidentRecorder {
         this.#add(event, 'slo.status', `SLOs when the response began: ${d.healthy ? 'holding' : 'breached'} (${(d.checks as { name: string; value: number | null; ok: boolean }[]).map((c) => `${c.name}=${c.value === null ? 'no data' : Number(c.value.toPrecision(3))}${c.ok ? '' : '!'}`).join(', ')})`, d);
         return;
       case 'fix.checked':
-        this.#add(event, 'fix.checked', `fix checked before its pull request: ${(d.changes as { path: string; before: unknown; after: unknown }[]).map((c) => `${c.path}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join('; ')} (implicated: ${(d.implicated as string[]).join(', ')})`, d);
+        this.#add(event, 'fix.checked', `fix checked before its pull request: ${describeConfigChanges(d.changes as ConfigChange[])} (implicated: ${(d.implicated as string[]).join(', ')})`, d);
         return;
       case 'escalation':
         this.#add(event, 'escalation', `escalation: ${String(d.detail ?? d.reason)}`, d);

@@ -218,8 +218,8 @@ export function deployStage(opts: DeployStageOptions): Step<IncidentState, Incid
       }
       if (err instanceof VerificationFailedError) note(of(ctx).verifications, err.result);
       for (const e of causes(err)) {
-        if (e instanceof NotApplicableError) pushOnce(of(ctx).skipped, e.message);
-        else if (!(e instanceof VerificationFailedError) && !(e instanceof RestoredError)) pushOnce(of(ctx).reasons, e.message);
+        if (e instanceof NotApplicableError) note(of(ctx).skipped, e.message);
+        else if (!(e instanceof VerificationFailedError) && !(e instanceof RestoredError)) note(of(ctx).reasons, e.message);
       }
     }
     const report = buildReport(state, of(ctx), remedy === 'wait');
@@ -245,10 +245,6 @@ function causes(err: unknown): Error[] {
   const inner = (err as { errors?: unknown[] } | undefined)?.errors;
   if (Array.isArray(inner)) return inner.flatMap(causes);
   return [err instanceof Error ? err : new Error(String(err))];
-}
-
-function pushOnce(list: string[], s: string): void {
-  if (!list.includes(s)) list.push(s);
 }
 
 /** Appends `item` unless an equal one is already there (a replayed output equals the one noted live). */

@@ -3,7 +3,7 @@ import type { Context, Step } from '../primitives/types.js';
 import { provide } from '../personas/runtime.js';
 import type { ToolSet } from '../tools/types.js';
 import { NoDiagnosisError, RepositoryUnknownError } from './errors.js';
-import { guardFixes } from './fix-guard.js';
+import { guardFixes, type FixGuardOptions } from './fix-guard.js';
 import type { Assessment, Fix } from './outputs.js';
 import { stage } from './stage.js';
 import { personaInput, type IncidentState } from './state.js';
@@ -49,11 +49,11 @@ export function detectStage(observability: PersonaStep<Assessment>, name = 'dete
  * tools pass the fix guard (fix-guard.ts): no writes to the base branch, no pull request for a patch that
  * changes nothing or changes what the diagnosis does not implicate, and an expected effect in numbers.
  */
-export function fixStage(backend: PersonaStep<Fix>, tools: ToolSet): Step<IncidentState, IncidentState> {
+export function fixStage(backend: PersonaStep<Fix>, tools: ToolSet, guard: Pick<FixGuardOptions, 'fileTool'> = {}): Step<IncidentState, IncidentState> {
   return stage('fix', 'backend', async (state, ctx) => {
     if (!state.assessment?.rootCause) throw new NoDiagnosisError(state.assessment?.summary ?? 'no assessment');
     if (!state.incident.repository) throw new RepositoryUnknownError('backend stage');
-    const guarded = guardFixes(tools, { implicated: state.assessment.rootCause.settings, baseBranch: state.incident.repository.baseBranch });
+    const guarded = guardFixes(tools, { ...guard, implicated: state.assessment.rootCause.settings, baseBranch: state.incident.repository.baseBranch });
     const fix = await ctx.run(provide({ toolset: guarded }, backend), personaInput(state));
     await remember(ctx, 'fix', fix);
     ctx.emit('finding', {

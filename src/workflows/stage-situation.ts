@@ -3,7 +3,7 @@ import { isAbortError } from '../primitives/errors.js';
 import type { Context, Step } from '../primitives/types.js';
 import type { ToolSet } from '../tools/types.js';
 import { findKnownGood } from './known-good.js';
-import { buildChangeReport, configDiff, describeConfigChanges, summarize, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
+import { buildChangeReport, describeConfigChanges, fileChanges, summarize, type ChangeEvent, type ChangeReport, type ReleaseRef, type RolloutRecord, type VersionSeries } from './changes.js';
 import type { IncidentContext } from './incident-context.js';
 import { stage } from './stage.js';
 import type { IncidentState } from './state.js';
@@ -125,7 +125,6 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
     // The suspect and every later change get their configuration diff: the evidence to confirm or rule them out.
     const suspects = report.suspect ? report.changes.filter((c) => Date.parse(c.at) >= Date.parse(report.suspect!.change.at)).slice(0, 3) : [];
     for (const change of suspects) await diffChange(change, repo);
-    if (report.suspect) report.suspect.change = suspects[0] ?? report.suspect.change;
     const withCommits = { ...report, commits: list.slice(0, 10).map((c) => ({ sha: String(c.sha ?? ''), message: String(c.message ?? '').split('\n')[0]!.slice(0, 200), ...(typeof (c.author as { date?: unknown } | undefined)?.date === 'string' ? { date: (c.author as { date: string }).date } : {}) })) };
     // Again: the config diffs are in the changes now, and how far back the metrics go is known.
     return { ...withCommits, summary: summarize(withCommits) };
@@ -139,16 +138,7 @@ export async function gatherChanges(incident: IncidentContext, o: ChangesSetting
     const diffs = [];
     for (const path of o.configFiles) {
       const [a, b] = await Promise.all([before, after].map((ref) => read(o.tools.file, { owner: r.owner, repo: r.repo, path, ref })));
-      if (!a?.ok || !b?.ok) continue;
-      const parse = (d: Record<string, unknown>): unknown => {
-        try {
-          return JSON.parse(String(d.content ?? ''));
-        } catch {
-          return String(d.content ?? '');
-        }
-      };
-      const changed = configDiff(parse(a.data), parse(b.data));
-      diffs.push(...(typeof parse(a.data) === 'string' ? (changed.length ? [{ path, before: '(text)', after: '(changed)' }] : []) : changed.map((c) => ({ ...c, path: path === 'service.config.json' ? c.path : `${path}:${c.path}` }))));
+      if (a?.ok && b?.ok) diffs.push(...fileChanges(path, String(a.data.content ?? ''), String(b.data.content ?? '')));
     }
     change.config = diffs;
     if (diffs.length) change.summary = `${change.summary}; config: ${describeConfigChanges(diffs)}`;
