@@ -36,12 +36,20 @@ export async function gatherEvidence(lab: Lab, responseStartedAt: number, baseBr
     return { maintenance, notMeasured };
   }
 
+  // Revisions chain (one change's `after` is the next one's `before`, the last is usually the end release): each read once.
+  const snapshots = new Map<string, Promise<ConfigSnapshot>>();
+  const read = (revision: string): Promise<ConfigSnapshot> => {
+    let p = snapshots.get(revision);
+    if (!p) snapshots.set(revision, (p = snapshot(lab, revision)));
+    return p;
+  };
+
   const rollouts = lab.rollouts();
   const startRollout = rollouts.filter((r) => Date.parse(r.startedAt) <= responseStartedAt).at(-1);
   const endRollout = rollouts.at(-1);
   const releases: NonNullable<WorldEvidence['releases']> = {
-    ...(startRollout ? { atResponseStart: { ...(await snapshot(lab, startRollout.revision)), releaseId: startRollout.releaseId } } : {}),
-    ...(endRollout ? { atEnd: { ...(await snapshot(lab, endRollout.revision)), releaseId: endRollout.releaseId } } : {}),
+    ...(startRollout ? { atResponseStart: { ...(await read(startRollout.revision)), releaseId: startRollout.releaseId } } : {}),
+    ...(endRollout ? { atEnd: { ...(await read(endRollout.revision)), releaseId: endRollout.releaseId } } : {}),
   };
 
   const events = lab.forge.events.list();
@@ -50,7 +58,7 @@ export async function gatherEvidence(lab: Lab, responseStartedAt: number, baseBr
   for (const e of events) {
     if (e.type !== 'branch.updated' || e.branch !== baseBranch || !since(e.at)) continue;
     const pullRequest = e.via === 'merge' ? merges.get(e.after) : undefined;
-    landed.push({ at: e.at, via: e.via, ...(pullRequest !== undefined ? { pullRequest } : {}), before: await snapshot(lab, e.before), after: await snapshot(lab, e.after) });
+    landed.push({ at: e.at, via: e.via, ...(pullRequest !== undefined ? { pullRequest } : {}), before: await read(e.before), after: await read(e.after) });
   }
 
   return { releases, landed, maintenance, ...(tasksOf(lab, notMeasured) ?? {}), notMeasured };

@@ -14,8 +14,6 @@ import { durationSchema } from '../lab/target/distribution.js';
 export { ROOT_CAUSE_CATEGORIES, type RootCauseCategory } from '../workflows/outputs.js';
 import { durationMs, httpMethod, kebab, promql, serviceConfigInput } from './scenario-fields.js';
 import { expectedSchema, solutionSchema } from './scenario-outcome.js';
-export { durationMs } from './scenario-fields.js';
-export type { ExpectedOutcome } from './scenario-outcome.js';
 
 /** firebreak's own target service (src/lab/target), deployed from a forge repo built from the repo template. */
 const builtinTargetSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { serviceConfigSchema } from '../lab/target/config.js';
+import { isObject, serviceConfigSchema } from '../lab/target/config.js';
 
 /**
  * Config keys for harm scoring: which settings of service.config.json a change touched, and whether a
@@ -9,16 +9,12 @@ import { serviceConfigSchema } from '../lab/target/config.js';
 /** Identity and bookkeeping, not behaviour: a version bump is never harm. */
 export const METADATA_SETTINGS: readonly string[] = ['$schema', 'service.version', 'service.revision'];
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Every leaf path of a JSON value (objects recurse; arrays, scalars and null are leaves). */
-export function leafPaths(value: unknown, prefix = ''): string[] {
-  if (!isObject(value)) return prefix ? [prefix] : [];
-  const entries = Object.entries(value);
-  if (entries.length === 0) return prefix ? [prefix] : [];
-  return entries.flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+/** Every leaf path of a JSON value (objects recurse; arrays, scalars, null and empty objects are leaves). */
+export function leafPaths(value: unknown): string[] {
+  return [...leaves(value).keys()];
 }
 
+/** Each leaf path with its value (as JSON). */
 function leaves(value: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (v: unknown, path: string): void => {

@@ -8,6 +8,7 @@ import { openRepo } from './forge/index.js';
 import type { LabLoad } from './lab-load.js';
 import type { LabRepo } from './lab-repo.js';
 import { toJsonFile } from './repo-template/index.js';
+import { isObject, mergeConfig } from './target/config.js';
 
 /** What `Lab.inject()` did. */
 export interface FaultInjection {
@@ -44,17 +45,8 @@ export class FaultInjectionError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Merges `patch` into `base` the way a config change reads: objects merge, everything else (arrays, null) replaces. */
-export function mergeConfig(base: Json, patch: Json): Json {
-  const out: Json = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    out[key] = isObject(current) && isObject(value) ? mergeConfig(current, value) : value;
-  }
-  return out;
-}
+export { mergeConfig };
 
 /**
  * Applies the scenario's fault once. A bad release's follow-ups are applied before this resolves (each at

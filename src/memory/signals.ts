@@ -16,7 +16,6 @@ export const MAX_SIGNAL_BYTES = 4096;
  */
 export class SignalHub {
   readonly #listeners = new Map<string, Set<SignalListener>>();
-  #count = 0;
   #running = false;
   #closed = false;
   #op: Promise<void> = Promise.resolve();
@@ -34,14 +33,12 @@ export class SignalHub {
     let set = this.#listeners.get(topic);
     if (!set) this.#listeners.set(topic, (set = new Set()));
     set.add(entry);
-    this.#count++;
     let active = true;
     const remove = (): void => {
       if (!active) return;
       active = false;
       set.delete(entry);
       if (set.size === 0 && this.#listeners.get(topic) === set) this.#listeners.delete(topic);
-      this.#count--;
     };
     try {
       await this.#sync();
@@ -60,14 +57,14 @@ export class SignalHub {
   async close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
-    this.#count = 0;
     await this.#sync().catch((err: unknown) => this.logger.warn({ err }, 'could not stop listening for memory signals'));
   }
 
   /** Brings the transport in line with whether anybody listens; one change at a time. */
   #sync(): Promise<void> {
     const next = this.#op.catch(() => undefined).then(async () => {
-      const wanted = this.#count > 0 && !this.#closed;
+      // Empty topics are deleted, so any entry means somebody listens.
+      const wanted = this.#listeners.size > 0 && !this.#closed;
       if (wanted && !this.#running) {
         await this.transport.start((message) => this.#deliver(message));
         this.#running = true;

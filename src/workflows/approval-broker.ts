@@ -90,7 +90,7 @@ export class ApprovalBroker extends EventEmitter implements Approver {
   readonly #logger: Logger | undefined;
   /** Outlives aborted waits (see the class comment); a private store does not. */
   readonly #durable: boolean;
-  readonly #ledger: Promise<ApprovalLedger>;
+  readonly #ledger: ApprovalLedger;
   /** Wake-ups of the requests this process waits on, by request id. */
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -101,28 +101,28 @@ export class ApprovalBroker extends EventEmitter implements Approver {
     this.#onEscalate = opts.onEscalate;
     this.#logger = opts.logger;
     this.#durable = opts.store !== undefined;
-    this.#ledger = Promise.resolve(new ApprovalLedger(opts.store ?? openInProcessMemory()));
+    this.#ledger = new ApprovalLedger(opts.store ?? openInProcessMemory());
   }
 
   /** Requests nobody has decided yet (that have not timed out), of one run or of all, oldest first. */
   async pending(runId?: string): Promise<ApprovalRequest[]> {
-    const ledger = await this.#ledger;
+    const ledger = this.#ledger;
     const now = Date.now();
     const out: ApprovalRequest[] = [];
     for (const run of runId !== undefined ? [runId] : await ledger.runs()) {
-      for (const s of await ledger.states(run)) if (!s.decision && !s.closed && s.expiresAt > now) out.push(s.request);
+      for (const s of await ledger.states(run)) if (isOpen(s, now)) out.push(s.request);
     }
     return out.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.id.localeCompare(b.id));
   }
 
   /** Every request of a run, decided or not, in the order they were made: for "already decided by ..." answers. */
   async requests(runId: string): Promise<ApprovalState[]> {
-    return (await this.#ledger).states(runId);
+    return this.#ledger.states(runId);
   }
 
   async request(req: Omit<ApprovalRequest, 'id' | 'requestedAt'>, signal?: AbortSignal): Promise<ApprovalDecision & { request: ApprovalRequest }> {
     if (signal?.aborted) throw abortReason(signal);
-    const ledger = await this.#ledger;
+    const ledger = this.#ledger;
     const digest = requestDigest(req);
     let state = (await ledger.states(req.runId)).find((s) => !s.closed && s.digest === digest);
     if (!state) {
@@ -151,7 +151,7 @@ export class ApprovalBroker extends EventEmitter implements Approver {
    * (the incident id) when known: without it only open requests are found.
    */
   async decide(id: string, d: { approved: boolean; by: string; reason?: string | undefined }, opts: { runId?: string } = {}): Promise<DecideResult> {
-    const ledger = await this.#ledger;
+    const ledger = this.#ledger;
     const runId = opts.runId ?? (await ledger.runOf(id));
     const state = runId === undefined ? undefined : await ledger.state(runId, id);
     if (runId === undefined || !state) return { status: 'not-found' };
@@ -170,7 +170,7 @@ export class ApprovalBroker extends EventEmitter implements Approver {
    * nobody should decide any more. Returns how many were still undecided.
    */
   async withdraw(runId: string, reason = 'the run ended'): Promise<number> {
-    const ledger = await this.#ledger;
+    const ledger = this.#ledger;
     let withdrawn = 0;
     for (const s of await ledger.states(runId)) {
       if (s.closed) continue;
@@ -282,4 +282,14 @@ export class ApprovalBroker extends EventEmitter implements Approver {
       });
     });
   }
+}
+
+/** Still waiting for a decision: undecided, not withdrawn, not timed out. */
+export function isOpen(s: ApprovalState, now = Date.now()): boolean {
+  return !s.decision && !s.closed && s.expiresAt > now;
+}
+
+/** Whether `action` names this request: its id, or the action it asks for (e.g. github.merge_pull_request). */
+export function matchesAction(r: ApprovalRequest, action: string): boolean {
+  return r.id === action || r.action === action;
 }

@@ -4,9 +4,10 @@ import { pino } from 'pino';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.js';
 import { MemoryKeyError, MemoryUnavailableError, MemoryUrlError } from '../../memory/errors.js';
 import { openMemory } from '../../memory/open.js';
+import { parseMemoryUrl } from '../../memory/url.js';
 import type { MemoryStore } from '../../memory/types.js';
 import { redactText } from '../../security/redact.js';
-import { ApprovalBroker, type ApprovalDecision, type ApprovalRequest } from '../../workflows/approval-broker.js';
+import { ApprovalBroker, isOpen, matchesAction, type ApprovalDecision, type ApprovalRequest } from '../../workflows/approval-broker.js';
 import type { ApprovalState } from '../../workflows/approval-ledger.js';
 import { IncidentStore } from '../../workflows/incident-store.js';
 import { parseArgv } from '../args.js';
@@ -62,7 +63,8 @@ async function approve(argv: string[]): Promise<number> {
   let memory: MemoryStore;
   try {
     const url = (await loadConfig(configFile)).memory;
-    if (url === 'memory:' || url === 'sqlite::memory:') {
+    const parsed = parseMemoryUrl(url);
+    if (parsed.kind === 'memory' || (parsed.kind === 'sqlite' && parsed.path === ':memory:')) {
       err.write(`firebreak approve: ${configFile} keeps memory in the process (${url}); deciding from another process needs a shared store: a sqlite file, postgres:// or redis://\n`);
       return 2;
     }
@@ -118,15 +120,15 @@ async function approve(argv: string[]): Promise<number> {
 async function choose(memory: MemoryStore, broker: ApprovalBroker, incident: string, action: string | undefined): Promise<ApprovalRequest | Refusal> {
   const all = await broker.requests(incident);
   const now = Date.now();
-  const pending = all.filter((s) => !s.decision && !s.closed && s.expiresAt > now).map((s) => s.request);
+  const pending = all.filter((s) => isOpen(s, now)).map((s) => s.request);
   const list = (reqs: ApprovalRequest[]): string => reqs.map((r) => `${r.id} (${r.action})`).join(', ');
-  const matches = action === undefined ? pending : pending.filter((r) => r.id === action || r.action === action);
+  const matches = action === undefined ? pending : pending.filter((r) => matchesAction(r, action));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     return { code: 'ambiguous', exit: 2, pending: matches, message: `incident ${incident}: ${matches.length} approvals are pending; name one with --action REQUEST_ID: ${list(matches)}` };
   }
   // Nothing to decide: say why, from what the ledger remembers.
-  const named = action === undefined ? all.at(-1) : all.filter((s) => s.request.id === action || s.request.action === action).at(-1);
+  const named = action === undefined ? all.at(-1) : all.filter((s) => matchesAction(s.request, action)).at(-1);
   if (named) return settled(incident, named, action === undefined);
   if (action !== undefined && all.length > 0) {
     return { code: 'no-match', exit: 1, pending, message: `incident ${incident}: no approval request matches '${action}'; ${pending.length > 0 ? `pending: ${list(pending)}` : 'nothing is pending'}` };

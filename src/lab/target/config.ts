@@ -156,12 +156,19 @@ export function parseServiceConfig(value: unknown, source = '<inline>'): Service
   return result.data;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Json = Record<string, unknown>;
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `over` merged onto `under`: objects merge, anything else in `over` replaces. */
-function mergeUnder(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...under };
-  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? mergeUnder(out[k] as Record<string, unknown>, v) : v;
+/**
+ * Merges `patch` into `base` the way a config change reads: objects merge, everything else (arrays, null)
+ * replaces. Here, in the target's own module, because the service process merges its environment with it.
+ */
+export function mergeConfig(base: Json, patch: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    out[key] = isObject(current) && isObject(value) ? mergeConfig(current, value) : value;
+  }
   return out;
 }
 
@@ -184,5 +191,5 @@ export async function loadServiceConfig(file: string, environment: Record<string
   } catch (err) {
     throw new ServiceConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseServiceConfig(isObject(value) ? mergeUnder(environment, value) : value, file);
+  return parseServiceConfig(isObject(value) ? mergeConfig(environment, value) : value, file);
 }

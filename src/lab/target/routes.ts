@@ -78,7 +78,8 @@ const enqueueTask: Handler = async (ctx, req, log) => {
     return { status: 202, body: { taskId: task.id, kind } };
   } catch (err) {
     if (!(err instanceof TaskQueueFullError)) throw err;
-    log.warn({ err, workers: ctx.workers.stats() }, 'task queue full: rejecting task');
+    // The error carries the depth and its limit: no store queries on the overload path.
+    log.warn({ err }, 'task queue full: rejecting task');
     return { status: 503, body: { error: 'task queue full' } };
   }
 };

@@ -10,7 +10,7 @@ import { SagaProcessor } from './sagas/processor.js';
 import { SagaRecovery } from './sagas/recovery.js';
 import { SagaStore } from './sagas/store.js';
 import { TaskStore } from './tasks/store.js';
-import { WorkerPool } from './workers.js';
+import { WorkerPool, type WorkerPoolStats } from './workers.js';
 
 export interface TargetServiceOptions {
   readonly config: ServiceConfig;
@@ -42,10 +42,12 @@ export function createTargetService(options: TargetServiceOptions): TargetServic
   const pool = new ConnectionPool(config.pool);
   const sagas = SagaStore.open(options.dataDir ? join(options.dataDir, 'sagas.db') : ':memory:');
   const tasks = TaskStore.open(options.dataDir ? join(options.dataDir, TASKS_DB) : ':memory:');
-  // Gauges read live state at scrape time; `workers` is declared below but only read once serving.
+  // Gauges read live state at scrape time; `workers` is declared below but only read once serving. Its stats
+  // query the task store and five gauges read them: one snapshot per scrape (dropped when the scrape's turn ends).
+  let workerStats: WorkerPoolStats | undefined;
   const metrics = createServiceMetrics(config.service, {
     pool: () => pool.stats(),
-    workers: () => workers.stats(),
+    workers: () => (workerStats ??= (setImmediate(() => (workerStats = undefined)), workers.stats())),
     taskCounts: () => tasks.countsByStatus(),
     sagaCounts: () => sagas.countsByStatus(),
     oldestRunningSagaUpdatedAt: () => sagas.oldestRunningUpdatedAt(),

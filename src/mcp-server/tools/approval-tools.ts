@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { ApprovalRequest } from '../../workflows/approval-broker.js';
+import { matchesAction, type ApprovalRequest } from '../../workflows/approval-broker.js';
 import type { IncidentService } from '../../workflows/incident.js';
 import { approverName } from '../elicit.js';
 import { ApprovalNotFoundError, IncidentNotFoundError } from '../errors.js';
@@ -28,7 +28,7 @@ export async function findPending(incidents: IncidentService, id: string, action
     if (!(await incidents.get(id))) throw new IncidentNotFoundError(id);
     throw new ApprovalNotFoundError(id, 'nothing is waiting for approval');
   }
-  const matches = action === undefined ? pending : pending.filter((r) => r.id === action || r.action === action);
+  const matches = action === undefined ? pending : pending.filter((r) => matchesAction(r, action));
   const list = pending.map((r) => `${r.id} (${r.action})`).join(', ');
   if (matches.length === 0) throw new ApprovalNotFoundError(id, `no pending approval matches '${action}'; pending: ${list}`);
   if (matches.length > 1) throw new ApprovalNotFoundError(id, `${matches.length} approvals are pending; name one by requestId: ${list}`);
