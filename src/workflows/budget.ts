@@ -12,7 +12,7 @@ import type { ToolCallOptions, ToolResult, ToolSet } from '../tools/types.js';
 export const incidentBudgetSchema = z.strictObject({
   /** Tool calls by personas and workflow steps, verification polls (also while waiting) and the restore step excepted. */
   toolCalls: z.int().positive().max(10_000).default(120),
-  /** From the start of the response; stages that would start later are skipped and the incident escalates. */
+  /** From the start of the response; past it no deploy, rollback or maintenance action starts and verification stops waiting. */
   wallClockSeconds: z.number().positive().max(7 * 24 * 3600).default(45 * 60),
 });
 export type IncidentBudgetOptions = z.input<typeof incidentBudgetSchema>;
